@@ -1,0 +1,67 @@
+# openclarify — the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SAMPLE ?= post_training_predicted_label_csv
+
+.PHONY: help venv run test lint format typecheck pytest goldens sdk-configs bench clean
+
+help:
+	@echo "make run      create .venv, install, run a bundled sample config"
+	@echo "make test     lint, type-check and run the test suite"
+	@echo "make goldens  regenerate golden files with smclarify 0.5 (side venv)"
+	@echo "make bench    run the bias benchmark"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	@sample=sample_configs/$(SAMPLE); data=$$(ls $$sample | grep -v -e analysis_config.json -e README.md | head -1); \
+	echo "Running $$sample/analysis_config.json on $$sample/$$data"; \
+	$(BIN)/openclarify analyze --config $$sample/analysis_config.json --dataset $$sample/$$data --output out/$(SAMPLE)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy src
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test: lint typecheck pytest
+
+# Golden files come from smclarify 0.5 itself, in a pinned side environment.
+.venv-golden/.installed: tests/golden/requirements.txt
+	$(PYTHON) -m venv .venv-golden
+	.venv-golden/bin/pip install --quiet -r tests/golden/requirements.txt
+	touch $@
+
+goldens: .venv-golden/.installed
+	.venv-golden/bin/python tests/golden/make_goldens.py
+
+# Configs produced by the real SageMaker SDK generator (no AWS account needed).
+.venv-sdk/.installed: tests/sdk_configs/requirements.txt
+	$(PYTHON) -m venv .venv-sdk
+	.venv-sdk/bin/pip install --quiet -r tests/sdk_configs/requirements.txt pyarrow
+	touch $@
+
+sdk-configs: .venv-sdk/.installed
+	.venv-sdk/bin/python tests/sdk_configs/make_sdk_configs.py
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bias_bench.py
+
+clean:
+	rm -rf $(VENV) .venv-golden .venv-sdk out .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,100 @@
+"""Errors, sorted at one edge: what the user can fix vs what is our fault.
+
+Every :class:`UserError` carries a *location* (a JSON path such as
+``$.facet[0].value_or_threshold``, a file, a column, a row), the problem, and a
+fix.  The CLI and the container adapter turn a ``UserError`` into one line on
+stderr / in ``/opt/ml/output/message`` and a documented exit code; anything else
+is an :class:`InternalError` (a bug) and is reported with a traceback in the log
+but never in the exit message.
+
+Exit codes (documented in README.md):
+
+=====  ======================================================
+code   meaning
+=====  ======================================================
+0      success
+1      internal error (a bug in openclarify; please report it)
+2      command-line usage error (argparse)
+3      configuration error (``analysis_config.json``)
+4      dataset error (files, columns, values)
+5      predictor / model error
+6      analysis error (the data cannot support the requested analysis)
+=====  ======================================================
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AnalysisError",
+    "ConfigError",
+    "DatasetError",
+    "InternalError",
+    "OpenClarifyError",
+    "PredictorError",
+    "UserError",
+]
+
+
+class OpenClarifyError(Exception):
+    """Base class of every error openclarify raises on purpose."""
+
+    exit_code = 1
+
+
+class UserError(OpenClarifyError):
+    """A mistake the user can fix: bad config, bad data, unreachable model.
+
+    Parameters
+    ----------
+    where:
+        Location of the problem: a JSON path (``$.label``), a file, a column
+        (``column 'Age'``) or a row (``row 17``).  Never a data value.
+    problem:
+        What was expected and what was found.
+    fix:
+        One sentence telling the user how to fix it (optional).
+    """
+
+    exit_code = 3
+
+    def __init__(self, where: str, problem: str, fix: str | None = None) -> None:
+        self.where = where
+        self.problem = problem
+        self.fix = fix
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        text = f"{self.where}: {self.problem}" if self.where else self.problem
+        if self.fix:
+            text = f"{text.rstrip('.')}. Fix: {self.fix}"
+        return text
+
+
+class ConfigError(UserError):
+    """``analysis_config.json`` is invalid or asks for something unsupported."""
+
+    exit_code = 3
+
+
+class DatasetError(UserError):
+    """The dataset cannot be read or does not match the configuration."""
+
+    exit_code = 4
+
+
+class PredictorError(UserError):
+    """The model or endpoint cannot give the predictions we need."""
+
+    exit_code = 5
+
+
+class AnalysisError(UserError):
+    """The data cannot support the requested analysis as a whole."""
+
+    exit_code = 6
+
+
+class InternalError(OpenClarifyError):
+    """An unexpected failure inside openclarify (a bug)."""
+
+    exit_code = 1

@@ -1,0 +1,144 @@
+"""Frozen results of one analysis, shaped like Clarify's ``analysis.json``.
+
+:meth:`AnalysisResult.to_dict` gives the exact ``analysis.json`` document
+(contract §4): key order ``version``, ``post_training_bias_metrics``,
+``pre_training_bias_metrics``, ``explanations``; metric objects
+``name, description, value[, error]``; ``±inf`` as ``"Infinity"`` strings.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+ANALYSIS_VERSION = "1.0"
+
+
+def json_value(value: float | int | None) -> float | int | str | None:
+    """A metric value as Clarify writes it (``±inf`` → ``"±Infinity"``)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value
+    number = float(value)
+    if math.isinf(number):
+        return "Infinity" if number > 0 else "-Infinity"
+    return number
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """One metric of one facet group: a value, or ``None`` and an error."""
+
+    name: str
+    description: str
+    value: float | int | None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "description": self.description,
+            "value": json_value(self.value),
+        }
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+
+@dataclass(frozen=True)
+class FacetGroupResult:
+    """All metrics for one facet group ``d`` (a value list or an interval)."""
+
+    value_or_threshold: str
+    metrics: tuple[MetricResult, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "value_or_threshold": self.value_or_threshold,
+            "metrics": [m.to_dict() for m in self.metrics],
+        }
+
+
+@dataclass(frozen=True)
+class BiasSection:
+    """``pre_training_bias_metrics`` or ``post_training_bias_metrics``."""
+
+    label: str
+    facets: dict[str, tuple[FacetGroupResult, ...]]
+    label_value_or_threshold: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "facets": {name: [g.to_dict() for g in groups] for name, groups in self.facets.items()},
+            "label_value_or_threshold": self.label_value_or_threshold,
+        }
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Everything one run computed.
+
+    Use :meth:`to_dict` for ``analysis.json`` and :meth:`metrics_frame` for a
+    pandas table of every bias metric.
+    """
+
+    pre_training: BiasSection | None = None
+    post_training: BiasSection | None = None
+    explanations: dict[str, Any] | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``analysis.json`` document."""
+        out: dict[str, Any] = {"version": ANALYSIS_VERSION}
+        if self.post_training is not None:
+            out["post_training_bias_metrics"] = self.post_training.to_dict()
+        if self.pre_training is not None:
+            out["pre_training_bias_metrics"] = self.pre_training.to_dict()
+        if self.explanations:
+            out["explanations"] = self.explanations
+        return out
+
+    def metrics_frame(self) -> Any:
+        """Long pandas table: one row per (stage, facet, group, metric).
+
+        Columns: ``stage, facet, value_or_threshold, metric, description,
+        value, error`` (``value`` is a float; ``±inf`` kept as floats).
+        """
+        import pandas as pd
+
+        rows = []
+        for stage, section in (
+            ("pre_training", self.pre_training),
+            ("post_training", self.post_training),
+        ):
+            if section is None:
+                continue
+            for facet, groups in section.facets.items():
+                for group in groups:
+                    for metric in group.metrics:
+                        rows.append(
+                            {
+                                "stage": stage,
+                                "facet": facet,
+                                "value_or_threshold": group.value_or_threshold,
+                                "metric": metric.name,
+                                "description": metric.description,
+                                "value": float("nan")
+                                if metric.value is None
+                                else float(metric.value),
+                                "error": metric.error,
+                            }
+                        )
+        columns = [
+            "stage",
+            "facet",
+            "value_or_threshold",
+            "metric",
+            "description",
+            "value",
+            "error",
+        ]
+        return pd.DataFrame(rows, columns=columns)
