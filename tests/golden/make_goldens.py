@@ -868,12 +868,16 @@ def case_parquet_basic() -> CaseSpec:
     frame = _adult_like(600, 128)
     rng = np.random.default_rng(1128)
     frame.insert(2, "Married", rng.random(len(frame)) < 0.5)
+    frame.insert(3, "Owner", rng.random(len(frame)) < 0.3)
     config = _config(
         "Income",
         [1],
         [
             {"name_or_index": "Sex", "value_or_threshold": ["Female"]},
-            {"name_or_index": "Married", "value_or_threshold": [True]},
+            # bool columns: the SDK schema allows only int/float/str values, so strings;
+            # smclarify converts them with bool(value), hence "False" selects the True rows
+            {"name_or_index": "Married", "value_or_threshold": ["True"]},
+            {"name_or_index": "Owner", "value_or_threshold": ["False"]},
         ],
         dataset_type="application/x-parquet",
         predicted_label="Prediction",

@@ -3,13 +3,20 @@
 smclarify fits scikit-learn's ``KNeighborsClassifier`` (uniform weights,
 Minkowski p=2, leaf size 30, ``algorithm="auto"``) on group ``a``'s feature
 rows with the model's predicted labels as targets and predicts group ``d``.
-We call the same estimator with the same parameters on the same float64 rows,
-so neighbour choice — ties included — is scikit-learn's own.  Two things make
-it faster without changing any answer:
+Our answer is scikit-learn's answer, ties included, but computed faster:
 
-* identical ``d`` rows get identical neighbours, so only distinct rows are
-  queried (the tree is deterministic per query point);
-* queries run on all cores (``n_jobs``); each query is independent.
+1. Every ``d`` row is first queried for its ``k + 1`` nearest ``a`` rows with
+   SciPy's ``cKDTree`` on all cores.  When the k-th and (k+1)-th distances
+   differ (beyond a relative 1e-9, far above rounding noise), the set of the
+   ``k`` nearest rows is unique, so every exact k-NN — scikit-learn's
+   included — sees the same neighbours and the same majority vote (k is 1 or
+   5, so binary votes never tie).
+2. Rows where they do not differ (a tie at the k-th place, common with
+   integer-valued features) are answered by scikit-learn's own estimator with
+   smclarify's parameters; identical rows are queried once.
+3. Data scikit-learn would reject (NaN, infinity, no feature column, fewer
+   than k rows in ``a``) goes to scikit-learn entirely, so its error text is
+   reported verbatim.
 """
 
 from __future__ import annotations
@@ -24,6 +31,10 @@ from .common import MetricFailure, divide
 DEFAULT_NEIGHBOURS = 5
 MIN_NEIGHBOURS = 1
 SMALL_GROUP_THRESHOLD = 9
+#: Relative gap below which the k-th and (k+1)-th neighbour distances are
+#: treated as tied and the row is handed to scikit-learn (rounding noise of
+#: either implementation is ~1e-15 relative, far below this).
+TIE_TOLERANCE = 1e-9
 
 
 def numeric_feature_matrix(features: pd.DataFrame) -> npt.NDArray[np.float64] | None:
@@ -38,6 +49,61 @@ def numeric_feature_matrix(features: pd.DataFrame) -> npt.NDArray[np.float64] | 
     return np.asarray(features.to_numpy(dtype=np.float64, na_value=np.nan))
 
 
+def _sklearn_vote(
+    rows_a: npt.NDArray[np.float64],
+    targets: npt.NDArray[np.bool_],
+    queries: npt.NDArray[np.float64],
+    k: int,
+    n_jobs: int | None,
+) -> npt.NDArray[np.bool_]:
+    """scikit-learn's prediction with smclarify's parameters (distinct rows once)."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    knn = KNeighborsClassifier(
+        n_neighbors=k,
+        weights="uniform",
+        algorithm="auto",
+        leaf_size=30,
+        p=2,
+        metric="minkowski",
+        n_jobs=n_jobs,
+    )
+    knn.fit(rows_a, targets)
+    if queries.shape[1] > 0 and len(queries) > 1 and np.isfinite(queries).all():
+        distinct, inverse = np.unique(queries, axis=0, return_inverse=True)
+        return np.asarray(knn.predict(distinct), dtype=bool)[inverse.reshape(-1)]
+    return np.asarray(knn.predict(queries), dtype=bool)
+
+
+def _neighbour_vote(
+    rows_a: npt.NDArray[np.float64],
+    targets: npt.NDArray[np.bool_],
+    rows_d: npt.NDArray[np.float64],
+    k: int,
+    n_jobs: int | None,
+) -> npt.NDArray[np.bool_]:
+    """Majority vote of the k nearest ``a`` rows for every ``d`` row."""
+    usable = (
+        rows_a.shape[1] > 0
+        and len(rows_a) > k
+        and np.isfinite(rows_a).all()
+        and np.isfinite(rows_d).all()
+    )
+    if not usable:
+        return _sklearn_vote(rows_a, targets, rows_d, k, n_jobs)
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(rows_a, leafsize=32, balanced_tree=False, compact_nodes=False)
+    distances, indices = tree.query(rows_d, k=k + 1, workers=-1 if n_jobs in (None, -1) else n_jobs)
+    votes = targets[indices[:, :k]].sum(axis=1)
+    vote = votes * 2 > k
+    kth, next_ = distances[:, k - 1], distances[:, k]
+    tied = (next_ - kth) <= TIE_TOLERANCE * np.maximum(next_, 1.0)
+    if tied.any():
+        vote[tied] = _sklearn_vote(rows_a, targets, rows_d[tied], k, n_jobs)
+    return np.asarray(vote, dtype=bool)
+
+
 def flip_test(
     matrix: npt.NDArray[np.float64] | None,
     d: npt.NDArray[np.bool_],
@@ -45,8 +111,6 @@ def flip_test(
     n_jobs: int | None = None,
 ) -> float:
     """FT for one facet group; see :func:`openclarify.bias.posttraining.flip_test`."""
-    from sklearn.neighbors import KNeighborsClassifier
-
     n_d = int(d.sum())
     if n_d == 0:
         raise MetricFailure("Facet set is empty")
@@ -56,26 +120,13 @@ def flip_test(
         raise MetricFailure("FlipTest does not support non-numeric columns")
 
     rows_a, rows_d = matrix[~d], matrix[d]
-    neighbours = DEFAULT_NEIGHBOURS if len(rows_a) > SMALL_GROUP_THRESHOLD else MIN_NEIGHBOURS
-    knn = KNeighborsClassifier(
-        n_neighbors=neighbours,
-        weights="uniform",
-        algorithm="auto",
-        leaf_size=30,
-        p=2,
-        metric="minkowski",
-        n_jobs=n_jobs,
-    )
+    targets = yhat[~d]
+    k = DEFAULT_NEIGHBOURS if len(rows_a) > SMALL_GROUP_THRESHOLD else MIN_NEIGHBOURS
     try:
-        knn.fit(rows_a, yhat[~d])
-        if rows_d.shape[1] > 0 and not np.isnan(rows_d).any():
-            distinct, inverse = np.unique(rows_d, axis=0, return_inverse=True)
-            neighbour_vote = knn.predict(distinct)[inverse.reshape(-1)]
-        else:  # let scikit-learn report the problem in its own words
-            neighbour_vote = knn.predict(rows_d)
+        neighbour_vote = _neighbour_vote(rows_a, targets, rows_d, k, n_jobs)
     except ValueError as exc:
         raise MetricFailure(str(exc)) from exc
     model_d = yhat[d]
-    flipped_up = int(np.count_nonzero(model_d & ~neighbour_vote.astype(bool)))
-    flipped_down = int(np.count_nonzero(~model_d & neighbour_vote.astype(bool)))
+    flipped_up = int(np.count_nonzero(model_d & ~neighbour_vote))
+    flipped_down = int(np.count_nonzero(~model_d & neighbour_vote))
     return divide(flipped_up - flipped_down, n_d)

@@ -304,7 +304,11 @@ def require_list(what: str, *, wrap_scalar: bool = False) -> Callable[[Any], Any
 
 
 def _enum(
-    allowed: tuple[str, ...], *, upper: bool = False, what: str | None = None
+    allowed: tuple[str, ...],
+    *,
+    upper: bool = False,
+    what: str | None = None,
+    fix: str = "Use one of the listed values (case does not matter).",
 ) -> Callable[[Any], str]:
     """Build a case-insensitive enumeration check that normalises the case."""
     listed = ", ".join(repr(v) for v in allowed)
@@ -317,7 +321,7 @@ def _enum(
                 return normal
             guess = closest(normal, allowed)
             hint = f"Did you mean {guess!r}? " if guess else ""
-            expected(phrase, value, f"{hint}Use one of the listed values (case does not matter).")
+            expected(phrase, value, hint + fix)
         expected(phrase, value)
 
     return check
@@ -357,6 +361,7 @@ LanguageField = Annotated[
         _enum(
             LANGUAGE_VALUES,
             what="a supported language name or code (e.g. 'english', 'en', 'german', 'de')",
+            fix="Use one of the 62 spaCy languages, by English name or ISO code.",
         )
     ),
 ]
