@@ -49,7 +49,7 @@ test: lint typecheck pytest
 	touch $@
 
 goldens: .venv-golden/.installed
-	.venv-golden/bin/python tests/golden/make_goldens.py
+	.venv-golden/bin/python tests/golden/make_goldens.py --sdk-configs
 
 # Configs produced by the real SageMaker SDK generator (no AWS account needed).
 .venv-sdk/.installed: tests/sdk_configs/requirements.txt

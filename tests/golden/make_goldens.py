@@ -38,6 +38,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 CASES_DIR = HERE / "cases"
+SDK_CASES_DIR = HERE.parent / "sdk_configs" / "cases"
 
 REPORT_METHOD = {"name": "report", "title": "Analysis Report"}
 
@@ -1065,6 +1066,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="regenerate analysis_config.json and data files even if present",
     )
+    parser.add_argument(
+        "--sdk-configs",
+        action="store_true",
+        help="also write expected.json for every SDK-generated case in tests/sdk_configs/cases",
+    )
     args = parser.parse_args(argv)
 
     version = importlib.metadata.version("smclarify")
@@ -1090,6 +1096,13 @@ def main(argv: list[str] | None = None) -> int:
             json.dump(expected, fh, indent=4)
             fh.write("\n")
         print(f"{name}: ok")
+    if args.sdk_configs:
+        for case_dir in sorted(SDK_CASES_DIR.glob("*/analysis_config.json")):
+            expected = compute_expected(case_dir.parent)
+            with (case_dir.parent / "expected.json").open("w") as fh:
+                json.dump(expected, fh, indent=4)
+                fh.write("\n")
+            print(f"sdk_configs/{case_dir.parent.name}: ok")
     return 0
 
 
