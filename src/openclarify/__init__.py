@@ -6,13 +6,33 @@ Python API::
     result = openclarify.analyze("analysis_config.json", "data.csv")
     result.to_dict()          # the analysis.json document
     result.metrics_frame()    # a pandas table of every bias metric
+
+Heavy modules (pandas, scikit-learn) are imported on first use, so that the
+container can install its signal handlers before anything slow happens.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import ConfigError, DatasetError, UserError
 
 __version__ = "0.1.0"
 
-from .errors import ConfigError, DatasetError, UserError
-from .job import analyze, run
-from .results import AnalysisResult
+if TYPE_CHECKING:
+    from .job import analyze, run
+    from .results import AnalysisResult
+
+_LAZY = {"analyze": "job", "run": "job", "AnalysisResult": "results"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'openclarify' has no attribute {name!r}")
+
 
 __all__ = [
     "AnalysisResult",

@@ -15,9 +15,13 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import __version__, job
+from . import __version__
 from .errors import UserError
+
+if TYPE_CHECKING:
+    from .results import AnalysisResult
 
 log = logging.getLogger("openclarify")
 
@@ -57,12 +61,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_summary(result: object, output: Path) -> None:
-    from .results import AnalysisResult
+def _print_summary(result: AnalysisResult, output: Path) -> None:
+    """Where analysis.json went and a short table of the metric values."""
+    import pandas as pd
 
-    assert isinstance(result, AnalysisResult)
+    from .job import ANALYSIS_FILE
+
     frame = result.metrics_frame()
-    print(f"Wrote {output / job.ANALYSIS_FILE}")
+    print(f"Wrote {output / ANALYSIS_FILE}")
     if len(frame):
         table = frame.pivot_table(
             index=["facet", "value_or_threshold"],
@@ -71,7 +77,7 @@ def _print_summary(result: object, output: Path) -> None:
             aggfunc="first",
             sort=False,
         )
-        with __import__("pandas").option_context("display.width", 200, "display.max_columns", 30):
+        with pd.option_context("display.width", 200, "display.max_columns", 30):
             print(table.round(4).to_string())
 
 
@@ -92,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"{spec.code:6} {spec.stage:14} {spec.value_range:12} fair={spec.fair_value:g}  {spec.description}"
                 )
             return 0
+        from . import job
+
         if args.command == "validate":
             from .config import load_config
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .bias.analysis import bias_section, resolve_labels
+from .bias.analysis import bias_sections, resolve_labels
 from .bias.registry import select
 from .config import AnalysisConfig, load_config
 from .data.table import load_bias_table
@@ -32,8 +32,8 @@ REPORT_NOT_YET = (
 class Plan:
     """What this config asks us to compute, checked before any data is read."""
 
-    pre_training: str | list[str] | None
-    post_training: str | list[str] | None
+    pre_training: str | tuple[str, ...] | None
+    post_training: str | tuple[str, ...] | None
     report: bool
 
     @property
@@ -159,15 +159,13 @@ def analyze(
             config.probability_threshold if config.probability_threshold is not None else 0.5,
             need_predictions=plan.post_training is not None,
         )
-        # Post-training first, as Clarify does (it shows in the key order).
-        if plan.post_training is not None:
-            post_section = bias_section(
-                select("post_training", plan.post_training), table, labels, True, n_jobs
-            )
-        if plan.pre_training is not None:
-            pre_section = bias_section(
-                select("pre_training", plan.pre_training), table, labels, False, n_jobs
-            )
+        pre_section, post_section = bias_sections(
+            select("pre_training", plan.pre_training) if plan.pre_training is not None else None,
+            select("post_training", plan.post_training) if plan.post_training is not None else None,
+            table,
+            labels,
+            n_jobs,
+        )
         log.info("Bias metrics computed in %.2fs", time.perf_counter() - started)
 
     notes = (REPORT_NOT_YET,) if plan.report else ()

@@ -15,12 +15,13 @@ and leave no partial result (results are written atomically).
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from . import job
 from .errors import OpenClarifyError, UserError
 from .results import write_atomic
 
@@ -74,35 +75,74 @@ def _raise_terminated(signum: int, _frame: FrameType | None) -> None:
     raise Terminated(signum)
 
 
-def run_container(base_dir: str | Path = "/opt/ml") -> int:
-    """Run the analysis as the Clarify container does; return the exit code."""
-    paths = ContainerPaths(Path(base_dir))
-    previous = {s: signal.signal(s, _raise_terminated) for s in (signal.SIGTERM, signal.SIGINT)}
+@dataclass
+class _Outcome:
+    message: str = ""
+    code: int = 1
+
+
+def _analyse(paths: ContainerPaths, outcome: _Outcome) -> None:
+    """The job itself; runs in a worker thread (see :func:`run_container`)."""
     try:
+        from . import job
+
         log.info("Analysis config path: %s", paths.config)
         log.info("Dataset path: %s", paths.data)
         dataset = paths.data if paths.data.exists() else None
         result = job.run(paths.config, dataset, paths.output, config_dir=paths.config.parent)
-        message = SUCCESS_MESSAGE + "".join(f"; note: {note}" for note in result.notes)
-        code = 0
+        outcome.message = SUCCESS_MESSAGE + "".join(f"; note: {note}" for note in result.notes)
+        outcome.code = 0
+    except UserError as exc:
+        outcome.message = f"ClientError: {exc}"
+        log.error(outcome.message)
+        outcome.code = exc.exit_code
+    except OpenClarifyError as exc:
+        outcome.message = f"InternalError: {exc}"
+        log.exception(outcome.message)
+        outcome.code = exc.exit_code
+    except Exception as exc:  # a bug: full traceback in the log, never in the message
+        outcome.message = f"InternalError: unexpected {type(exc).__name__}; see the job log"
+        log.exception("Unexpected failure")
+        outcome.code = 1
+
+
+def _remove_partial_files(folder: Path) -> None:
+    """Delete temporary files of interrupted atomic writes (``.name.*.tmp``)."""
+    if folder.is_dir():
+        for leftover in folder.rglob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
+
+
+def run_container(base_dir: str | Path = "/opt/ml") -> int:
+    """Run the analysis as the Clarify container does; return the exit code.
+
+    The work runs in a worker thread while the main thread waits with a short
+    timeout, so a SIGTERM is handled at once even while native code (a k-d
+    tree query, a CSV parse) holds the worker.  On SIGTERM the main thread
+    writes the exit message, removes partial files and ends the process with
+    ``os._exit(128 + signum)``: native worker threads are never unwound under
+    their feet, and results are never half-written because every result file
+    is renamed into place only when complete.
+    """
+    paths = ContainerPaths(Path(base_dir))
+    handlers = {s: signal.signal(s, _raise_terminated) for s in (signal.SIGTERM, signal.SIGINT)}
+    outcome = _Outcome()
+    worker = threading.Thread(
+        target=_analyse, args=(paths, outcome), name="openclarify-job", daemon=True
+    )
+    try:
+        worker.start()
+        while worker.is_alive():
+            worker.join(timeout=0.1)
     except Terminated as stop:
         message = f"Stopped: received {stop}; no results were written"
         log.error(message)
-        code = 128 + stop.signum
-    except UserError as exc:
-        message = f"ClientError: {exc}"
-        log.error(message)
-        code = exc.exit_code
-    except OpenClarifyError as exc:
-        message = f"InternalError: {exc}"
-        log.exception(message)
-        code = exc.exit_code
-    except Exception as exc:  # a bug: full traceback in the log, never in the message
-        message = f"InternalError: unexpected {type(exc).__name__}; see the job log"
-        log.exception("Unexpected failure")
-        code = 1
+        _remove_partial_files(paths.output)
+        write_atomic(paths.message, clip_message(message) + "\n")
+        logging.shutdown()
+        os._exit(128 + stop.signum)
     finally:
-        for signum, handler in previous.items():
+        for signum, handler in handlers.items():
             signal.signal(signum, handler)
-    write_atomic(paths.message, clip_message(message) + "\n")
-    return code
+    write_atomic(paths.message, clip_message(outcome.message) + "\n")
+    return outcome.code

@@ -371,7 +371,9 @@ def test_int_is_accepted_where_a_float_is_expected() -> None:
 
 def test_name_or_index_keeps_its_kind() -> None:
     config = load_config(
-        _minimal(label=3, group_variable="3", facet=[{"name_or_index": 0}], excluded_columns=[1, "1"])
+        _minimal(
+            label=3, group_variable="3", facet=[{"name_or_index": 0}], excluded_columns=[1, "1"]
+        )
     )
     assert config.label == 3 and isinstance(config.label, int)
     assert config.group_variable == "3"
@@ -551,8 +553,7 @@ def test_message_invalid_json_names_line_and_column() -> None:
     error = _error(raw)
     assert error.where == "analysis configuration"
     assert error.problem == (
-        "Unable to load analysis configuration as JSON: Expecting ',' delimiter at line 3, "
-        "column 3"
+        "Unable to load analysis configuration as JSON: Expecting ',' delimiter at line 3, column 3"
     )
     assert error.fix == "Correct the JSON syntax at that position (commas, quotes and brackets)."
 
@@ -761,7 +762,9 @@ def test_version() -> None:
 
 
 def test_bad_language_message() -> None:
-    error = _error(_minimal(methods={"shap": {"text_config": {"granularity": "token", "language": "klingon"}}}))
+    error = _error(
+        _minimal(methods={"shap": {"text_config": {"granularity": "token", "language": "klingon"}}})
+    )
     assert error.where == "$.methods.shap.text_config.language"
     assert error.problem == (
         PREFIX + "expected a supported language name or code (e.g. 'english', 'en', 'german', "
@@ -834,7 +837,9 @@ def test_time_series_keys_of_one_kind() -> None:
     assert ints.time_series_data_config is not None
     assert ints.time_series_data_config.related_time_series == (3, 4)
     error = _error(
-        _minimal(time_series_data_config={"target_time_series": "t", "item_id": "i", "timestamp": "s"})
+        _minimal(
+            time_series_data_config={"target_time_series": "t", "item_id": "i", "timestamp": "s"}
+        )
     )
     assert error.where == "$.time_series_data_config.dataset_format"
 
@@ -842,9 +847,15 @@ def test_time_series_keys_of_one_kind() -> None:
 @pytest.mark.parametrize(
     ("asv", "where"),
     [
-        ({"direction": "bidirectional", "granularity": "fine_grained", "num_samples": 4}, ".direction"),
+        (
+            {"direction": "bidirectional", "granularity": "fine_grained", "num_samples": 4},
+            ".direction",
+        ),
         ({"direction": "chronological", "granularity": "fine_grained"}, ".num_samples"),
-        ({"direction": "chronological", "granularity": "timewise", "num_samples": 4}, ".num_samples"),
+        (
+            {"direction": "chronological", "granularity": "timewise", "num_samples": 4},
+            ".num_samples",
+        ),
         ({"granularity": "timewise"}, ".direction"),
     ],
 )

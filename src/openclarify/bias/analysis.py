@@ -13,9 +13,8 @@ handled here, by design (contract §11.6 leaves it open):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -34,8 +33,10 @@ from ..data.selection import (
 from ..data.table import BiasTable, FacetColumn
 from ..errors import AnalysisError
 from ..results import BiasSection, FacetGroupResult
+from .common import MetricValue
+from .counts import ConfusionCounts, GroupedCounts, RowKeys
 from .engine import GroupCodes, evaluate_group, failed_group
-from .fliptest import numeric_feature_matrix
+from .fliptest import flip_test, numeric_feature_matrix
 from .registry import MetricSpec
 
 BoolArray = npt.NDArray[np.bool_]
@@ -113,33 +114,93 @@ def _groups_of(facet: FacetColumn) -> list[Selection]:
         ) from exc
 
 
-def bias_section(
-    specs: Sequence[MetricSpec],
+Counts = tuple[ConfusionCounts, GroupedCounts | None]
+
+
+def _count_groups(keys: RowKeys, selections: list[Selection]) -> list[Counts]:
+    """Counts of every facet group; one pass for a one-vs-rest facet."""
+    codes = selections[0].codes if selections else None
+    if codes is not None and all(s.codes is codes for s in selections):
+        n_values = int(codes.max()) + 1 if len(codes) else 0
+        by_code = keys.counts_one_vs_rest(codes, n_values)
+        empty = keys.counts_for(np.zeros(len(codes), dtype=bool))
+        return [
+            by_code[s.code] if s.code is not None and s.code >= 0 else empty for s in selections
+        ]
+    return [keys.counts_for(s.mask) for s in selections]
+
+
+def bias_sections(
+    pre_specs: Sequence[MetricSpec] | None,
+    post_specs: Sequence[MetricSpec] | None,
     table: BiasTable,
     labels: Labels,
-    post_training: bool,
     n_jobs: int | None = None,
-) -> BiasSection:
-    """One ``*_training_bias_metrics`` section for every configured facet."""
+) -> tuple[BiasSection | None, BiasSection | None]:
+    """The pre- and post-training sections, counting every facet group once.
+
+    Counts include predictions when available; pre-training metrics only read
+    their label margins, so both stages share one pass over the rows.
+    """
     y = labels.positive.mask
-    yhat = labels.predicted if post_training else None
+    yhat = labels.predicted if post_specs is not None else None
     groups = GroupCodes.from_series(table.frame[table.group]) if table.group else None
-    facets: dict[str, tuple[FacetGroupResult, ...]] = {}
+    keys = RowKeys.build(y, yhat, groups.codes if groups else None, groups.keys if groups else None)
+    pre_facets: dict[str, tuple[FacetGroupResult, ...]] = {}
+    post_facets: dict[str, tuple[FacetGroupResult, ...]] = {}
     for facet in table.facets:
         selections = _groups_of(facet)
-        if post_training and labels.predicted_failure is not None:
-            facets[facet.name] = tuple(
-                failed_group(specs, s.rendered, labels.predicted_failure) for s in selections
+        counted = _count_groups(keys, selections)
+        if pre_specs is not None:
+            pre_facets[facet.name] = tuple(
+                evaluate_group(pre_specs, s.rendered, *c)
+                for s, c in zip(selections, counted, strict=True)
+            )
+        if post_specs is None:
+            continue
+        if labels.predicted_failure is not None or yhat is None:
+            message = labels.predicted_failure or NO_POSITIVE_PREDICTION
+            post_facets[facet.name] = tuple(
+                failed_group(post_specs, s.rendered, message) for s in selections
             )
             continue
-
-        @cache
-        def flip_matrix(facet_name: str = facet.name) -> npt.NDArray[np.float64] | None:
-            columns = [c for c in table.feature_columns if c != facet_name]
-            return numeric_feature_matrix(table.frame[columns])
-
-        facets[facet.name] = tuple(
-            evaluate_group(specs, s.rendered, s.mask, y, yhat, groups, flip_matrix, n_jobs)
-            for s in selections
+        flip = _FlipTestRows(table, facet.name, yhat, n_jobs)
+        post_facets[facet.name] = tuple(
+            evaluate_group(post_specs, s.rendered, *c, flip.for_group(s.mask))
+            for s, c in zip(selections, counted, strict=True)
         )
-    return BiasSection(labels.label_name, facets, labels.positive.rendered)
+    pre = (
+        BiasSection(labels.label_name, pre_facets, labels.positive.rendered)
+        if pre_specs is not None
+        else None
+    )
+    post = (
+        BiasSection(labels.label_name, post_facets, labels.positive.rendered)
+        if post_specs is not None
+        else None
+    )
+    return pre, post
+
+
+class _FlipTestRows:
+    """FT's numeric feature matrix for one facet, built once and only if asked."""
+
+    def __init__(
+        self, table: BiasTable, facet_name: str, yhat: BoolArray, n_jobs: int | None
+    ) -> None:
+        self._table = table
+        self._facet = facet_name
+        self._yhat = yhat
+        self._n_jobs = n_jobs
+        self._matrix: npt.NDArray[np.float64] | None = None
+        self._built = False
+
+    def matrix(self) -> npt.NDArray[np.float64] | None:
+        if not self._built:
+            columns = [c for c in self._table.feature_columns if c != self._facet]
+            self._matrix = numeric_feature_matrix(self._table.frame[columns])
+            self._built = True
+        return self._matrix
+
+    def for_group(self, d: BoolArray) -> Callable[[], MetricValue]:
+        return lambda: flip_test(self.matrix(), d, self._yhat, n_jobs=self._n_jobs)

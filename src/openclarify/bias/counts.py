@@ -128,3 +128,71 @@ class GroupedCounts:
             for i, key in enumerate(part.keys):
                 cells[position[key]] += part.cells[i]
         return GroupedCounts(tuple(keys), cells)
+
+
+@dataclass(frozen=True)
+class RowKeys:
+    """Per-row bucket of (group value, label, prediction), computed once.
+
+    ``index[i] = (group_code[i] + 1) * 8 + 2 * y[i] + yhat[i]`` where group
+    code ``-1`` (missing, or no group variable) lands in bucket 0, which is
+    counted in the confusion cells but in no group.  Adding ``4 * d`` puts a
+    row on the sensitive side, so one ``bincount`` per facet group — or one
+    for *all* values of a one-vs-rest facet — yields every count the metrics
+    need.
+    """
+
+    index: IntArray
+    group_keys: tuple[object, ...] | None
+
+    @staticmethod
+    def build(
+        y: BoolArray,
+        yhat: BoolArray | None,
+        group_codes: IntArray | None,
+        group_keys: tuple[object, ...] | None,
+    ) -> RowKeys:
+        index = y.astype(np.int64) * 2
+        if yhat is not None:
+            index += yhat
+        if group_codes is not None:
+            index += (group_codes + 1) * 8
+        return RowKeys(index, group_keys)
+
+    @property
+    def n_buckets(self) -> int:
+        return 8 * (1 + (len(self.group_keys) if self.group_keys is not None else 0))
+
+    def _split(self, cells: IntArray) -> tuple[ConfusionCounts, GroupedCounts | None]:
+        # cells: (1 + n_groups, 2 [d], 2 [y], 2 [yhat])
+        counts = ConfusionCounts(cells.sum(axis=0))
+        if self.group_keys is None:
+            return counts, None
+        return counts, GroupedCounts(self.group_keys, np.ascontiguousarray(cells[1:]))
+
+    def counts_for(self, d: BoolArray) -> tuple[ConfusionCounts, GroupedCounts | None]:
+        """Counts for one facet group given by its row mask."""
+        flat = np.bincount(self.index + d * 4, minlength=self.n_buckets)
+        return self._split(flat.astype(np.int64).reshape(-1, 2, 2, 2))
+
+    def counts_one_vs_rest(
+        self, codes: IntArray, n_values: int
+    ) -> list[tuple[ConfusionCounts, GroupedCounts | None]]:
+        """Counts for every value of a categorical facet, in one pass.
+
+        ``codes`` are the facet's category codes (``-1`` = missing, never in
+        ``d``).  For value ``v``: ``d`` = rows with code ``v``, ``a`` = the rest.
+        """
+        n = self.n_buckets
+        slot = np.where(codes >= 0, codes, n_values).astype(np.int64)
+        joint = np.bincount(
+            slot * (n // 2) + self.index // 8 * 4 + self.index % 4,
+            minlength=(n_values + 1) * (n // 2),
+        )
+        joint = joint.astype(np.int64).reshape(n_values + 1, -1, 2, 2)  # [value, bucket, y, yhat]
+        total = joint.sum(axis=0)
+        out = []
+        for value in range(n_values):
+            cells = np.stack([total - joint[value], joint[value]], axis=1)
+            out.append(self._split(cells))
+        return out

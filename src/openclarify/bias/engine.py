@@ -1,8 +1,9 @@
 """Evaluate registered metrics for facet groups, from masks to results.
 
-The engine only *counts* (``ConfusionCounts``/``GroupedCounts``) and hands the
-counts to the pure metric functions of the registry; a metric that cannot be
-computed becomes ``value: None`` + ``error`` without stopping the others.
+Backends only *count* (``ConfusionCounts``/``GroupedCounts``); the engine
+hands the counts to the pure metric functions of the registry, and a metric
+that cannot be computed becomes ``value: None`` + ``error`` without stopping
+the others.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..data.kinds import small_int_offsets
 from ..results import FacetGroupResult, MetricResult
 from .common import MetricFailure, MetricInputs, MetricValue
 from .counts import ConfusionCounts, GroupedCounts
-from .fliptest import flip_test
 from .registry import MetricSpec
 
 BoolArray = npt.NDArray[np.bool_]
@@ -36,6 +37,13 @@ class GroupCodes:
 
     @staticmethod
     def from_series(series: pd.Series) -> GroupCodes:
+        offsets = small_int_offsets(series)
+        if offsets is not None:  # small integers: sorted keys straight from bincount
+            shifted, low, _ = offsets
+            present = np.bincount(shifted) > 0
+            lookup = (np.cumsum(present) - 1).astype(np.int64)
+            keys = tuple(int(k) + low for k in np.flatnonzero(present))
+            return GroupCodes(lookup[shifted], keys)
         codes, uniques = pd.factorize(series, sort=False, use_na_sentinel=True)
         values = list(uniques)
         try:
@@ -61,14 +69,11 @@ def failed_group(specs: Sequence[MetricSpec], rendered: str, message: str) -> Fa
 def evaluate_group(
     specs: Sequence[MetricSpec],
     rendered: str,
-    d: BoolArray,
-    y: BoolArray,
-    yhat: BoolArray | None,
-    groups: GroupCodes | None,
-    flip_matrix: Callable[[], npt.NDArray[np.float64] | None] | None = None,
-    n_jobs: int | None = None,
+    counts: ConfusionCounts,
+    grouped: GroupedCounts | None,
+    flip_test: Callable[[], MetricValue] | None = None,
 ) -> FacetGroupResult:
-    """All requested metrics for one facet group ``d``.
+    """All requested metrics for one facet group.
 
     Parameters
     ----------
@@ -76,25 +81,13 @@ def evaluate_group(
         Metrics to compute, already in output order.
     rendered:
         The group's ``value_or_threshold`` string.
-    d, y, yhat:
-        Row masks: sensitive group, positive label, positive prediction.
-    groups:
-        Group-variable codes for CDDL/CDDPL, or ``None``.
-    flip_matrix:
-        Lazily builds FT's numeric feature matrix (``None`` result: a
-        non-numeric column is present).
+    counts, grouped:
+        The group's confusion cells, overall and per group-variable value
+        (``grouped`` is ``None`` without a group variable).
+    flip_test:
+        Computes FT for this group (needs feature rows, so it is lazy).
     """
-    counts = ConfusionCounts.from_masks(d, y, yhat)
-    grouped = None
-    if groups is not None and any(s.needs == "groups" for s in specs):
-        grouped = GroupedCounts.from_codes(groups.codes, groups.keys, d, y, yhat)
-
-    def run_flip_test() -> MetricValue:
-        if yhat is None:  # pragma: no cover - FT is post-training only
-            raise MetricFailure("FlipTest needs predicted labels")
-        return flip_test(flip_matrix() if flip_matrix else None, d, yhat, n_jobs=n_jobs)
-
-    inputs = MetricInputs(counts, grouped, run_flip_test)
+    inputs = MetricInputs(counts, grouped, flip_test)
     results = []
     for spec in specs:
         try:

@@ -11,15 +11,19 @@ Our answer is scikit-learn's answer, ties included, but computed faster:
    ``k`` nearest rows is unique, so every exact k-NN — scikit-learn's
    included — sees the same neighbours and the same majority vote (k is 1 or
    5, so binary votes never tie).
-2. Rows where they do not differ (a tie at the k-th place, common with
-   integer-valued features) are answered by scikit-learn's own estimator with
-   smclarify's parameters; identical rows are queried once.
+2. Where they do not differ (a tie at the k-th place, common with
+   integer-valued features) we look at every row tied at that distance: if
+   all ways of breaking the tie give the same majority, that is the answer;
+   only the rest is answered by scikit-learn's own estimator with smclarify's
+   parameters (identical rows queried once).
 3. Data scikit-learn would reject (NaN, infinity, no feature column, fewer
    than k rows in ``a``) goes to scikit-learn entirely, so its error text is
    reported verbatim.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -98,10 +102,53 @@ def _neighbour_vote(
     votes = targets[indices[:, :k]].sum(axis=1)
     vote = votes * 2 > k
     kth, next_ = distances[:, k - 1], distances[:, k]
-    tied = (next_ - kth) <= TIE_TOLERANCE * np.maximum(next_, 1.0)
-    if tied.any():
-        vote[tied] = _sklearn_vote(rows_a, targets, rows_d[tied], k, n_jobs)
+    tied = np.flatnonzero((next_ - kth) <= TIE_TOLERANCE * np.maximum(next_, 1.0))
+    if len(tied):
+        undecided = []
+        for row in tied:
+            decided = _vote_if_tie_is_harmless(
+                tree, rows_a, targets, rows_d[row], float(kth[row]), k
+            )
+            if decided is None:
+                undecided.append(row)
+            else:
+                vote[row] = decided
+        if undecided:
+            vote[undecided] = _sklearn_vote(rows_a, targets, rows_d[undecided], k, n_jobs)
     return np.asarray(vote, dtype=bool)
+
+
+def _vote_if_tie_is_harmless(
+    tree: Any,
+    rows_a: npt.NDArray[np.float64],
+    targets: npt.NDArray[np.bool_],
+    query: npt.NDArray[np.float64],
+    kth: float,
+    k: int,
+) -> bool | None:
+    """The vote when every way of breaking the tie gives the same majority.
+
+    With ``m`` rows strictly closer than the k-th distance and a set ``T`` of
+    rows tied at it, any exact k-NN takes ``k − m`` rows of ``T``.  If the
+    majority is the same for the fewest and the most positive choices, it is
+    the same for all of them — scikit-learn's included — and we return it;
+    otherwise ``None`` (ask scikit-learn).
+    """
+    tolerance = TIE_TOLERANCE * max(kth, 1.0)
+    candidates = np.asarray(tree.query_ball_point(query, r=kth + tolerance), dtype=np.int64)
+    distance = np.sqrt(((rows_a[candidates] - query) ** 2).sum(axis=1))
+    closer = candidates[distance < kth - tolerance]
+    at_boundary = candidates[np.abs(distance - kth) <= tolerance]
+    take = k - len(closer)
+    if take <= 0 or take > len(at_boundary):
+        return None  # inconsistent with the k-NN query: let scikit-learn decide
+    positive_closer = int(targets[closer].sum())
+    positive_tied = int(targets[at_boundary].sum())
+    fewest = positive_closer + max(0, take - (len(at_boundary) - positive_tied))
+    most = positive_closer + min(take, positive_tied)
+    if (fewest * 2 > k) == (most * 2 > k):
+        return most * 2 > k
+    return None
 
 
 def flip_test(

@@ -51,7 +51,8 @@ class MetricSpec:
     needs: Literal["counts", "groups", "neighbours"] = "counts"
 
 
-_P, _Q = "pre_training", "post_training"
+_P: Stage = "pre_training"
+_Q: Stage = "post_training"
 
 # fmt: off
 METRICS: tuple[MetricSpec, ...] = (

@@ -86,6 +86,7 @@ __all__ = [
     "fail",
     "json_key_path",
     "require_list",
+    "shorten",
 ]
 
 #: ``type`` of every error raised by the checks below; the loader recognises it.
@@ -117,7 +118,8 @@ def fail(problem: str, fix: str, subpath: str = "") -> NoReturn:
     )
 
 
-def _shorten(text: str, limit: int = MAX_FOUND_CHARS) -> str:
+def shorten(text: str, limit: int = MAX_FOUND_CHARS) -> str:
+    """Cut ``text`` to ``limit`` characters, marking the cut with an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -140,16 +142,16 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return "boolean true" if value else "boolean false"
     if isinstance(value, int):
-        return "integer " + _shorten(str(value))
+        return "integer " + shorten(str(value))
     if isinstance(value, float):
-        return "number " + _shorten(repr(value))
+        return "number " + shorten(repr(value))
     if isinstance(value, str):
-        return "string " + _shorten(repr(value))
+        return "string " + shorten(repr(value))
     if isinstance(value, list | tuple):
         return f"list of {len(value)} item" + ("" if len(value) == 1 else "s")
     if isinstance(value, Mapping):
         return "object"
-    return _shorten(type(value).__name__)
+    return shorten(type(value).__name__)
 
 
 def _type_fix(what: str, value: Any) -> str:
@@ -187,10 +189,13 @@ def closest(word: str, choices: tuple[str, ...] | list[str]) -> str | None:
 
 
 def json_key_path(key: object) -> str:
-    """Render one path component: ``.name`` for plain keys, ``['a b']`` otherwise."""
+    """Render one path component: ``.name`` for plain keys, ``['a b']`` otherwise.
+
+    Keys longer than 40 characters are shortened (a key is user input too).
+    """
     if isinstance(key, int):
         return f"[{key}]"
-    text = str(key)
+    text = shorten(str(key))
     if text.isidentifier():
         return "." + text
     return "[" + repr(text) + "]"

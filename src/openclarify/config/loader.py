@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from openclarify.config.fields import ERROR_TYPE, describe, json_key_path
+from openclarify.config.fields import ERROR_TYPE, describe, json_key_path, shorten
 from openclarify.config.models import UNION_TAGS, AnalysisConfig
 from openclarify.errors import ConfigError
 
@@ -227,7 +227,7 @@ def _explain(error: ErrorDetails) -> tuple[str, str, str]:
     if kind == "missing":
         return where, f"missing required key {key!r}", f"Add the required key {key!r}."
     if kind == "extra_forbidden":
-        return where, f"unknown key {key!r}", "Remove the key or correct its spelling."
+        return where, f"unknown key {shorten(repr(key))}", "Remove the key or correct its spelling."
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return where, f"expected an object, found {describe(value)}", "Write a JSON object."
     if kind in ("list_type", "tuple_type"):
@@ -242,7 +242,8 @@ def _explain(error: ErrorDetails) -> tuple[str, str, str]:
 
 def _bounded(where: str, problem: str, suffix: str, fix: str) -> ConfigError:
     """Build the error, shortening the problem so the rendered text fits the limit."""
-    fix = fix if len(fix) <= 300 else fix[:299] + "…"
+    where = shorten(where, 200)
+    fix = shorten(fix, 300)
     error = ConfigError(where, problem + suffix, fix)
     excess = len(str(error)) - MAX_MESSAGE_CHARS
     if excess > 0:

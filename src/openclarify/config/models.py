@@ -26,7 +26,15 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Tag, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
 
 from openclarify.config.defaults import (
     DEFAULTS,
@@ -67,9 +75,11 @@ from openclarify.config.fields import (
     fail,
     json_key_path,
     require_list,
+    shorten,
 )
 
 __all__ = [
+    "UNION_TAGS",
     "AnalysisConfig",
     "AsvBaselineConfig",
     "AsymmetricShapleyValueConfig",
@@ -125,7 +135,8 @@ class ConfigModel(BaseModel):
                 guess = closest(str(key), allowed)
                 hint = f"Did you mean {guess!r}? " if guess else ""
                 fail(
-                    f"unknown key {str(key)!r}; allowed keys here: {', '.join(allowed)}",
+                    f"unknown key {shorten(repr(str(key)))}; allowed keys here: "
+                    f"{', '.join(allowed)}",
                     f"{hint}Remove the key or correct its spelling (keys are case-sensitive).",
                     json_key_path(key),
                 )
@@ -754,7 +765,14 @@ class PredictorConfig(ConfigModel):
     json_path: ClassVar[str] = "predictor"
 
     endpoint_name: NonEmptyStr | None = None
-    endpoint_name_prefix: Annotated[str, BeforeValidator(_check_prefix)] | None = None
+    endpoint_name_prefix: (
+        Annotated[
+            str,
+            Field(max_length=ENDPOINT_NAME_PREFIX_MAX_LENGTH, pattern=ENDPOINT_NAME_PREFIX_PATTERN),
+            BeforeValidator(_check_prefix),
+        ]
+        | None
+    ) = None
     model_name: NonEmptyStr | None = None
     target_model: Str | None = None
     instance_type: NonEmptyStr | None = None

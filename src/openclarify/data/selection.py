@@ -15,7 +15,7 @@ columns at once:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .kinds import Kind, infer_kind
+from .kinds import Kind, infer_kind, small_int_offsets
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -51,6 +51,10 @@ class Selection:
     mask: BoolArray
     rendered: str
     kind: Kind
+    #: For one-vs-rest facets: the facet's category codes (shared by all its
+    #: groups) and this group's code, so all groups can be counted in one pass.
+    codes: npt.NDArray[np.int64] | None = None
+    code: int | None = None
 
 
 def _numeric_threshold(values: list[Any]) -> list[Any]:
@@ -88,9 +92,29 @@ def in_intervals(data: pd.Series, intervals: pd.IntervalIndex) -> BoolArray:
     return mask
 
 
-def render(values: Sequence[Any]) -> str:
+def render(values: Iterable[Any]) -> str:
     """Clarify's string for a value list or an interval list."""
     return ",".join(map(str, values))
+
+
+def as_categorical(series: pd.Series) -> pd.Series:
+    """``series.astype("category")``, with a fast exact path for small ints.
+
+    Categories are the sorted distinct values either way.
+    """
+    offsets = small_int_offsets(series)
+    if offsets is None:
+        return series.astype("category")
+    shifted, low, _ = offsets
+    present = np.bincount(shifted) > 0
+    lookup = np.cumsum(present) - 1
+    categories = pd.Index(np.flatnonzero(present) + low, dtype=series.dtype)
+    codes = lookup[shifted]
+    return pd.Series(
+        pd.Categorical.from_codes(codes, categories=categories),
+        index=series.index,
+        name=series.name,
+    )
 
 
 def _match_categories(data: pd.Series, values: Sequence[Any]) -> BoolArray:
@@ -148,7 +172,7 @@ def positive_label(series: pd.Series, values: Sequence[Any]) -> tuple[Selection,
         data = pd.to_numeric(series)
         intervals = interval_breaks(data, thresholds)
         return Selection(in_intervals(data, intervals), render(intervals), kind), data
-    data = series.astype("category")
+    data = as_categorical(series)
     return Selection(categorical_mask(data, values), render(values), kind), data
 
 
@@ -176,7 +200,7 @@ def positive_prediction(
         mask = in_intervals(data, intervals)
         rendered = render(intervals)
     else:
-        mask = categorical_mask(predicted.astype("category"), values)
+        mask = categorical_mask(as_categorical(predicted), values)
         rendered = render(values)
     if not mask.any():
         raise SelectionError(NO_POSITIVE_PREDICTION)
@@ -198,15 +222,17 @@ def facet_groups(series: pd.Series, values: Sequence[Any] | None) -> list[Select
         data = pd.to_numeric(series)
         intervals = interval_breaks(data, thresholds)
         return [Selection(in_intervals(data, intervals), render(intervals), kind)]
-    data = series.astype("category")
+    data = as_categorical(series)
     if values:
         return [Selection(categorical_mask(data, values), render(values), kind)]
-    codes = data.cat.codes.to_numpy()
+    codes = data.cat.codes.to_numpy().astype(np.int64)
     groups = []
     for value in data.unique():
-        if pd.isna(value):
+        if pd.isna(value):  # NaN == NaN is false: a group that selects no row
+            code = -1
             mask = np.zeros(len(codes), dtype=bool)
         else:
-            mask = codes == data.cat.categories.get_loc(value)
-        groups.append(Selection(mask, render([value]), kind))
+            code = int(np.flatnonzero(data.cat.categories == value)[0])
+            mask = codes == code
+        groups.append(Selection(mask, render([value]), kind, codes, code))
     return groups

@@ -1,0 +1,96 @@
+# openclarify: drop-in replacement for the SageMaker Clarify processing image.
+#
+#   docker build -t openclarify:0.1.0 \
+#       --build-arg VERSION=0.1.0 \
+#       --build-arg REVISION="$(git rev-parse HEAD)" \
+#       --build-arg CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)" .
+#
+# The image runs `openclarify container` with no arguments, exactly what a
+# SageMaker Processing job does (see container/CONTRACT.md and container/README.md).
+# Builds with BuildKit or the legacy builder (no BuildKit-only syntax is used).
+
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+# ---------------------------------------------------------------------------
+# build: a self-contained virtual environment in /opt/openclarify holding the
+# pinned dependencies (container/requirements.lock) and the openclarify wheel.
+# ---------------------------------------------------------------------------
+FROM ${PYTHON_IMAGE} AS build
+
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_ROOT_USER_ACTION=ignore
+
+WORKDIR /build
+
+# Dependencies first, so that a source change does not reinstall them.
+# --no-deps: the lock is the complete set; `pip check` below proves it.
+# --only-binary: every pin has a manylinux wheel; no compiler in this stage.
+COPY container/build-requirements.lock container/requirements.lock ./
+RUN python -m pip install --no-cache-dir --no-deps --only-binary=:all: -r build-requirements.lock \
+ && python -m venv /opt/openclarify \
+ && /opt/openclarify/bin/python -m pip install --no-cache-dir --no-deps --only-binary=:all: \
+        -r requirements.lock
+
+# The package itself, from the repository: built into a wheel with the pinned
+# backend (no build isolation, so nothing unpinned is fetched), then installed
+# without dependencies. `pip check` fails the build if the lock misses anything
+# pyproject.toml asks for. pip/setuptools are then removed from the runtime venv:
+# nothing installs packages at run time, and the bundled setuptools is old.
+COPY pyproject.toml README.md ./
+COPY src/ ./src/
+RUN python -m pip wheel --no-cache-dir --no-deps --no-build-isolation --wheel-dir /build/dist . \
+ && /opt/openclarify/bin/python -m pip install --no-cache-dir --no-deps /build/dist/openclarify-*.whl \
+ && /opt/openclarify/bin/python -m pip check \
+ && /opt/openclarify/bin/python -m pip uninstall --yes pip setuptools
+
+# ---------------------------------------------------------------------------
+# runtime: the same base image plus the virtual environment and the entrypoint.
+# ---------------------------------------------------------------------------
+FROM ${PYTHON_IMAGE} AS runtime
+
+ARG PYTHON_IMAGE
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG CREATED=unknown
+ARG SOURCE=unknown
+
+LABEL org.opencontainers.image.title="openclarify" \
+      org.opencontainers.image.description="Open-source drop-in replacement for the Amazon SageMaker Clarify processing container (bias metrics)" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.base.name="${PYTHON_IMAGE}"
+
+# PYTHONUNBUFFERED: log lines reach CloudWatch as they are written, and are not
+# lost in a buffer when the job is stopped. PYTHONDONTWRITEBYTECODE: the venv is
+# byte-compiled at build time; nothing is written next to the code at run time.
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PATH="/opt/openclarify/bin:${PATH}"
+
+COPY --from=build /opt/openclarify /opt/openclarify
+COPY container/entrypoint.sh /usr/local/bin/openclarify-entrypoint
+
+# Mode set here rather than with COPY --chmod so that the legacy builder works
+# too; the smoke test proves the console script and its imports resolve.
+RUN chmod 0755 /usr/local/bin/openclarify-entrypoint \
+ && openclarify --help > /dev/null
+
+# No USER: the image runs as root, on purpose. SageMaker Processing mounts
+# /opt/ml/processing/{input,output} and /opt/ml/output owned by root, so a
+# non-root user could not write analysis.json or the exit message there, and
+# the job would fail without saying why. What limits the exposure instead: the
+# job is a batch process with no network listener, the image adds no setuid
+# binaries and no packages beyond the pinned lock, and the venv keeps no
+# package installer.
+
+# StopProcessingJob / the job's MaxRuntimeInSeconds send SIGTERM, then SIGKILL.
+# entrypoint.sh execs Python, which receives SIGTERM itself.
+STOPSIGNAL SIGTERM
+
+ENTRYPOINT ["/usr/local/bin/openclarify-entrypoint"]
+# SageMaker passes no arguments; an empty CMD keeps it that way for `docker run`.
+CMD []
