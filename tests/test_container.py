@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+import openclarify.job
 from openclarify import sagemaker
 from openclarify.sagemaker import MESSAGE_LIMIT, clip_message, run_container
 
@@ -228,7 +229,7 @@ def test_unexpected_exception_is_an_internal_error_without_details(
     def boom(*args: object, **kwargs: object) -> None:
         raise KeyError(SECRET)
 
-    monkeypatch.setattr(sagemaker.job, "run", boom)
+    monkeypatch.setattr(openclarify.job, "run", boom)
     base = layout(tmp_path, PLAIN, CSV_WITH_SECRET)
     assert run_container(base) == 1
     assert message(base) == "InternalError: unexpected KeyError; see the job log"
@@ -237,17 +238,10 @@ def test_unexpected_exception_is_an_internal_error_without_details(
 # --------------------------------------------------------------------------- SIGTERM
 
 
-def test_terminated_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def stopped(*args: object, **kwargs: object) -> None:
-        raise sagemaker.Terminated(signal.SIGTERM)
-
+def test_signal_handlers_are_restored(tmp_path: Path) -> None:
     before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
-    monkeypatch.setattr(sagemaker.job, "run", stopped)
     base = layout(tmp_path, PLAIN, CSV_WITH_SECRET)
-    assert run_container(base) == 143
-    assert message(base) == "Stopped: received SIGTERM; no results were written"
-    assert output_files(base) == []
-    # the previous handlers are back
+    assert run_container(base) == 0
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
 
 
@@ -293,8 +287,11 @@ CHILD = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("where", ["analysis", "writing"])
-def test_sigterm_stops_cleanly(tmp_path: Path, where: str) -> None:
+@pytest.mark.parametrize(
+    ("where", "signum"),
+    [("analysis", signal.SIGTERM), ("writing", signal.SIGTERM), ("analysis", signal.SIGINT)],
+)
+def test_stop_signal_exits_cleanly(tmp_path: Path, where: str, signum: signal.Signals) -> None:
     base = layout(tmp_path / "ml", contract_config(), CASE / "data")
     ready = tmp_path / "ready"
     env = {**os.environ, "PYTHONPATH": str(REPO_SRC)}
@@ -314,14 +311,14 @@ def test_sigterm_stops_cleanly(tmp_path: Path, where: str) -> None:
         output = base / "processing" / "output"
         if where == "writing":  # the temporary file exists at this moment
             assert [p.name for p in output.iterdir() if p.name.endswith(".tmp")]
-        child.send_signal(signal.SIGTERM)
+        child.send_signal(signum)
         _, err = child.communicate(timeout=60)
     finally:
         if child.poll() is None:
             child.kill()
             child.wait()
-    assert child.returncode == 143, err
-    assert message(base) == "Stopped: received SIGTERM; no results were written"
+    assert child.returncode == 128 + signum, err  # 143 for SIGTERM, 130 for SIGINT
+    assert message(base) == f"Stopped: received {signum.name}; no results were written"
     assert "Traceback" not in err
     assert output_files(base) == []  # no analysis.json, no .tmp
     leftovers = [p.name for p in (base / "output").iterdir() if p.name != "message"]

@@ -107,8 +107,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{args.config}: valid")
             return 0
         result = job.run(args.config, args.dataset, args.output, config_dir=args.config.parent)
-        for note in result.notes:
-            print(f"note: {note}", file=sys.stderr)
         _print_summary(result, args.output)
         return 0
     except UserError as exc:

@@ -27,8 +27,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openclarify.bias.counts import ConfusionCounts, GroupedCounts
+from openclarify.bias.counts import ConfusionCounts, GroupedCounts, RowKeys
 from openclarify.bias.engine import GroupCodes, evaluate_group
+from openclarify.bias.fliptest import flip_test
 from openclarify.bias.registry import BY_CODE, METRICS
 from openclarify.results import FacetGroupResult, MetricResult
 
@@ -59,20 +60,31 @@ class Data:
         )
 
 
+def group_column(rng: np.random.Generator, n: int, n_groups: int, style: str) -> pd.Series:
+    """The group variable as int (no missing), float with NaN, or strings with None."""
+    codes = rng.integers(0, n_groups, n)
+    missing = rng.random(n) < 0.1
+    if style == "int":
+        return pd.Series(codes - 1)  # small integers, one of them negative
+    if style == "float":
+        values = codes.astype(np.float64) / 2
+        values[missing] = np.nan
+        return pd.Series(values)
+    return pd.Series([None if m else f"g{c}" for c, m in zip(codes, missing, strict=True)])
+
+
 @st.composite
 def datasets(draw: st.DrawFn) -> Data:
     n = draw(st.integers(41, 300))
     p_d, p_y, p_yhat = draw(PROBABILITIES), draw(PROBABILITIES), draw(PROBABILITIES)
     n_groups = draw(st.integers(1, 4))
-    p_missing = draw(st.sampled_from([0.0, 0.1]))
+    style = draw(st.sampled_from(["int", "float", "str"]))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    group = rng.integers(0, n_groups, n).astype(np.float64)
-    group[rng.random(n) < p_missing] = np.nan
     return Data(
         d=rng.random(n) < p_d,
         y=rng.random(n) < p_y,
         yhat=rng.random(n) < p_yhat,
-        group=pd.Series(group),
+        group=group_column(rng, n, n_groups, style),
         # Continuous random features: the k nearest neighbours of every row are
         # unique (ties have probability 0), so FT does not depend on row order.
         features=rng.normal(size=(n, 3)),
@@ -80,16 +92,14 @@ def datasets(draw: st.DrawFn) -> Data:
 
 
 def evaluate(data: Data, d: np.ndarray | None = None, with_ft: bool = True) -> FacetGroupResult:
-    features = data.features
+    """All 21 metrics through the engine, from masks (as a backend would count)."""
+    d = data.d if d is None else d
+    groups = GroupCodes.from_series(data.group)
+    counts = ConfusionCounts.from_masks(d, data.y, data.yhat)
+    grouped = GroupedCounts.from_codes(groups.codes, groups.keys, d, data.y, data.yhat)
+    matrix = data.features if with_ft else None
     return evaluate_group(
-        METRICS,
-        "x",
-        data.d if d is None else d,
-        data.y,
-        data.yhat,
-        GroupCodes.from_series(data.group),
-        (lambda: features) if with_ft else None,
-        n_jobs=1,
+        METRICS, "x", counts, grouped, lambda: flip_test(matrix, d, data.yhat, n_jobs=1)
     )
 
 
@@ -228,6 +238,47 @@ def test_grouped_merge_with_keys_only_in_one_part() -> None:
     assert merged.cells[0, 1, 1, 0] == 1  # "a": d, y, not yhat
     assert merged.cells[2].sum() == 2  # "c" only in the right part
     assert same_grouped(right.merge(left), merged)
+
+
+@SETTINGS
+@given(data=datasets(), with_predictions=st.booleans(), with_groups=st.booleans())
+def test_row_keys_count_like_the_masks(
+    data: Data, with_predictions: bool, with_groups: bool
+) -> None:
+    """The production path (``RowKeys``) counts what ``from_masks`` counts."""
+    groups = GroupCodes.from_series(data.group) if with_groups else None
+    yhat = data.yhat if with_predictions else None
+    keys = RowKeys.build(
+        data.y, yhat, groups.codes if groups else None, groups.keys if groups else None
+    )
+    counts, grouped_counts = keys.counts_for(data.d)
+    assert np.array_equal(counts.cells, ConfusionCounts.from_masks(data.d, data.y, yhat).cells)
+    if groups is None:
+        assert grouped_counts is None
+    else:
+        expected = GroupedCounts.from_codes(groups.codes, groups.keys, data.d, data.y, yhat)
+        assert grouped_counts is not None and same_grouped(grouped_counts, expected)
+
+
+@SETTINGS
+@given(data=datasets(), n_values=st.integers(1, 5), with_groups=st.booleans())
+def test_one_vs_rest_counts_equal_one_facet_group_at_a_time(
+    data: Data, n_values: int, with_groups: bool
+) -> None:
+    rng = np.random.default_rng(data.n)
+    facet = rng.integers(-1, n_values, data.n)  # -1: missing facet value
+    groups = GroupCodes.from_series(data.group) if with_groups else None
+    keys = RowKeys.build(
+        data.y, data.yhat, groups.codes if groups else None, groups.keys if groups else None
+    )
+    all_at_once = keys.counts_one_vs_rest(facet, n_values)
+    assert len(all_at_once) == n_values
+    for value, (counts, grouped_counts) in enumerate(all_at_once):
+        one_counts, one_grouped = keys.counts_for(facet == value)
+        assert np.array_equal(counts.cells, one_counts.cells), value
+        assert (grouped_counts is None) == (one_grouped is None)
+        if grouped_counts is not None and one_grouped is not None:
+            assert same_grouped(grouped_counts, one_grouped), value
 
 
 # --------------------------------------------------------------------------- (d)

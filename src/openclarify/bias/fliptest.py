@@ -16,9 +16,10 @@ Our answer is scikit-learn's answer, ties included, but computed faster:
    all ways of breaking the tie give the same majority, that is the answer;
    only the rest is answered by scikit-learn's own estimator with smclarify's
    parameters (identical rows queried once).
-3. Data scikit-learn would reject (NaN, infinity, no feature column, fewer
-   than k rows in ``a``) goes to scikit-learn entirely, so its error text is
-   reported verbatim.
+3. Where scikit-learn would not use its k-d tree (more than 15 features, or
+   ``k ≥ n_a / 2``: brute force, whose rounding can reorder neighbours) or
+   would reject the data (NaN, infinity, no feature column), scikit-learn
+   answers everything, so its answers and error texts are reported verbatim.
 """
 
 from __future__ import annotations
@@ -51,6 +52,18 @@ def numeric_feature_matrix(features: pd.DataFrame) -> npt.NDArray[np.float64] | 
     if len(numeric.columns) != len(features.columns):
         return None
     return np.asarray(features.to_numpy(dtype=np.float64, na_value=np.nan))
+
+
+def sklearn_uses_kd_tree(n_rows: int, n_features: int, k: int) -> bool:
+    """Whether ``KNeighborsClassifier(algorithm="auto")`` picks its k-d tree.
+
+    scikit-learn switches to brute force above 15 features or when
+    ``k >= n_rows // 2``.  Brute force computes distances as
+    ``‖x‖² − 2x·y + ‖y‖²``, whose rounding can reorder neighbours, so only the
+    k-d tree case (exact distances, like ``cKDTree``) may be answered by our
+    fast path; ``tests/bias`` checks this rule against scikit-learn itself.
+    """
+    return 0 < n_features <= 15 and k < n_rows // 2
 
 
 def _sklearn_vote(
@@ -88,7 +101,7 @@ def _neighbour_vote(
 ) -> npt.NDArray[np.bool_]:
     """Majority vote of the k nearest ``a`` rows for every ``d`` row."""
     usable = (
-        rows_a.shape[1] > 0
+        sklearn_uses_kd_tree(rows_a.shape[0], rows_a.shape[1], k)
         and len(rows_a) > k
         and np.isfinite(rows_a).all()
         and np.isfinite(rows_d).all()
