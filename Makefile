@@ -27,12 +27,13 @@ run: $(STAMP)
 	$(BIN)/openclarify analyze --config $$sample/analysis_config.json --dataset $$sample/$$data --output out/$(SAMPLE)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks sample_configs
+	$(BIN)/ruff format --check src tests benchmarks sample_configs
+	$(BIN)/hadolint Dockerfile
 
 format: $(STAMP)
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks sample_configs
+	$(BIN)/ruff check --fix src tests benchmarks sample_configs
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src

@@ -69,7 +69,9 @@ def make_data(rows: int, path: Path) -> None:
     frame.to_parquet(path, index=False)
 
 
-def config_for(scenario: str, metrics: dict[str, Any], dataset_type: str = "application/x-parquet") -> dict[str, Any]:
+def config_for(
+    scenario: str, metrics: dict[str, Any], dataset_type: str = "application/x-parquet"
+) -> dict[str, Any]:
     facet = {"name_or_index": SCENARIOS[scenario]["facet"]}
     if SCENARIOS[scenario]["values"] is not None:
         facet["value_or_threshold"] = SCENARIOS[scenario]["values"]
@@ -95,7 +97,10 @@ def worker_openclarify(data: Path, scenario: str, part: str) -> dict[str, float]
 
     methods = {
         "all": {"pre_training_bias": {"methods": "all"}, "post_training_bias": {"methods": "all"}},
-        "counts": {"pre_training_bias": {"methods": "all"}, "post_training_bias": {"methods": POST_COUNTS}},
+        "counts": {
+            "pre_training_bias": {"methods": "all"},
+            "post_training_bias": {"methods": POST_COUNTS},
+        },
         "ft": {"post_training_bias": {"methods": ["FT"]}},
     }[part]
     import pandas as pd
@@ -105,10 +110,14 @@ def worker_openclarify(data: Path, scenario: str, part: str) -> dict[str, float]
     read = time.perf_counter() - started
     started = time.perf_counter()
     openclarify.analyze(config_for(scenario, methods), data)
-    return {"seconds": time.perf_counter() - started, "read_seconds": read, "peak_rss_mb": _peak_rss_mb()}
+    return {
+        "seconds": time.perf_counter() - started,
+        "read_seconds": read,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
-SMCLARIFY_WORKER = r"""
+SMCLARIFY_WORKER = rf"""
 import json, sys, time, resource, logging, warnings
 logging.disable(logging.CRITICAL); warnings.simplefilter("ignore")
 import pandas as pd
@@ -122,11 +131,11 @@ fc = report.FacetColumn(facet, values)
 group = df["education"]
 if part in ("all", "counts"):
     report.bias_report(df, fc, label, report.StageType.PRE_TRAINING, pred, ["all"], group)
-post = {"all": ["all"], "counts": %s, "ft": ["FT"]}[part]
+post = {{"all": ["all"], "counts": {json.dumps(POST_COUNTS)}, "ft": ["FT"]}}[part]
 report.bias_report(df, fc, label, report.StageType.POST_TRAINING, pred, post, group)
-print(json.dumps({"seconds": time.perf_counter() - started,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-""" % json.dumps(POST_COUNTS)
+print(json.dumps({{"seconds": time.perf_counter() - started,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
 
 
 def _run(command: list[str]) -> dict[str, float]:
@@ -143,7 +152,15 @@ def measure(kind: str, data: Path, scenario: str, part: str, repeat: int) -> dic
             cmd = [sys.executable, __file__, "--worker", str(data), scenario, part]
         else:
             values = json.dumps(SCENARIOS[scenario]["values"])
-            cmd = [str(SMCLARIFY_PYTHON), "-c", SMCLARIFY_WORKER, str(data), SCENARIOS[scenario]["facet"], values, part]
+            cmd = [
+                str(SMCLARIFY_PYTHON),
+                "-c",
+                SMCLARIFY_WORKER,
+                str(data),
+                SCENARIOS[scenario]["facet"],
+                values,
+                part,
+            ]
         runs.append(_run(cmd))
     return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
 
@@ -157,12 +174,21 @@ def container_run(rows: int, workdir: Path, repeat: int) -> dict[str, float]:
     (base / "processing/input/data").mkdir(parents=True, exist_ok=True)
     parquet = workdir / f"data_{rows}.parquet"
     pd.read_parquet(parquet).to_csv(base / "processing/input/data/data.csv", index=False)
-    config = config_for("categorical", {"pre_training_bias": {"methods": "all"}, "post_training_bias": {"methods": "all"}}, "text/csv")
+    config = config_for(
+        "categorical",
+        {"pre_training_bias": {"methods": "all"}, "post_training_bias": {"methods": "all"}},
+        "text/csv",
+    )
     (base / "processing/input/config/analysis_config.json").write_text(json.dumps(config))
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "openclarify", "container", "--base-dir", str(base)], check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+        subprocess.run(
+            [sys.executable, "-m", "openclarify", "container", "--base-dir", str(base)],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        )
         times.append(time.perf_counter() - started)
     return {"seconds": statistics.median(times)}
 
@@ -171,15 +197,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--smclarify-max-rows", type=int, default=1_000_000, help="smclarify is slow: skip it above this")
-    parser.add_argument("--worker", nargs=3, metavar=("DATA", "SCENARIO", "PART"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--smclarify-max-rows",
+        type=int,
+        default=1_000_000,
+        help="smclarify is slow: skip it above this",
+    )
+    parser.add_argument(
+        "--worker", nargs=3, metavar=("DATA", "SCENARIO", "PART"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker_openclarify(Path(args.worker[0]), args.worker[1], args.worker[2])))
         return
 
     have_smclarify = SMCLARIFY_PYTHON.exists()
-    print(f"smclarify 0.5 environment: {'found' if have_smclarify else 'absent (run `make goldens` to create it)'}")
+    print(
+        f"smclarify 0.5 environment: {'found' if have_smclarify else 'absent (run `make goldens` to create it)'}"
+    )
     print(f"cores: {os.cpu_count()}, repeat: {args.repeat} (medians)\n")
     header = f"{'rows':>11} {'scenario':12} {'metrics':22} {'openclarify s':>13} {'peak RSS MB':>11} {'smclarify s':>11} {'speed-up':>9}"
     print(header)
@@ -195,12 +230,20 @@ def main() -> None:
                     theirs = None
                     if have_smclarify and rows <= args.smclarify_max_rows and part != "all":
                         theirs = measure("smclarify", data, scenario, part, 1)
-                    ratio = f"{theirs['seconds'] / ours['seconds']:8.0f}x" if theirs else f"{'-':>9}"
+                    ratio = (
+                        f"{theirs['seconds'] / ours['seconds']:8.0f}x" if theirs else f"{'-':>9}"
+                    )
                     their_s = f"{theirs['seconds']:11.2f}" if theirs else f"{'-':>11}"
-                    print(f"{rows:>11,} {scenario:12} {label:22} {ours['seconds']:13.3f} {ours['peak_rss_mb']:11.0f} {their_s} {ratio}", flush=True)
+                    print(
+                        f"{rows:>11,} {scenario:12} {label:22} {ours['seconds']:13.3f} {ours['peak_rss_mb']:11.0f} {their_s} {ratio}",
+                        flush=True,
+                    )
             if rows <= 1_000_000:
                 whole = container_run(rows, workdir, args.repeat)
-                print(f"{rows:>11,} {'container':12} {'all 21, CSV, end-to-end':22} {whole['seconds']:13.3f}", flush=True)
+                print(
+                    f"{rows:>11,} {'container':12} {'all 21, CSV, end-to-end':22} {whole['seconds']:13.3f}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -271,6 +271,14 @@ CHILD = textwrap.dedent(
             return real_dumps(document)
 
         openclarify.job.dumps_analysis = dumps_analysis
+    elif where == "written":  # analysis.json complete, the job not yet finished
+        real_write = openclarify.job.write_atomic
+
+        def write_atomic(path, text):
+            real_write(path, text)
+            pause()
+
+        openclarify.job.write_atomic = write_atomic
     else:  # while analysis.json is half written (temporary file open)
         real_fsync = os.fsync
         calls = []
@@ -289,7 +297,12 @@ CHILD = textwrap.dedent(
 
 @pytest.mark.parametrize(
     ("where", "signum"),
-    [("analysis", signal.SIGTERM), ("writing", signal.SIGTERM), ("analysis", signal.SIGINT)],
+    [
+        ("analysis", signal.SIGTERM),
+        ("writing", signal.SIGTERM),
+        ("written", signal.SIGTERM),
+        ("analysis", signal.SIGINT),
+    ],
 )
 def test_stop_signal_exits_cleanly(tmp_path: Path, where: str, signum: signal.Signals) -> None:
     base = layout(tmp_path / "ml", contract_config(), CASE / "data")

@@ -289,6 +289,18 @@ def test_ft_equals_scikit_learn_on_tied_integer_grid(seed: int, n: int) -> None:
     assert flip_test(matrix, d, yhat, n_jobs=1) == sklearn_flip_test(matrix, d, yhat)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_ft_equals_scikit_learn_when_every_a_row_is_identical(seed: int) -> None:
+    # every a row ties with every other: only scikit-learn's tie-breaking decides
+    rng = np.random.default_rng(seed)
+    n = 40
+    matrix = np.zeros((n, 2))
+    matrix[: n // 2, 0] = rng.integers(0, 2, n // 2)  # d rows at the a point or beside it
+    d = np.r_[np.ones(n // 2, bool), np.zeros(n // 2, bool)]
+    yhat = rng.random(n) < 0.5
+    assert flip_test(matrix, d, yhat, n_jobs=1) == sklearn_flip_test(matrix, d, yhat)
+
+
 def test_ft_equals_scikit_learn_with_many_features_and_a_timestamp() -> None:
     """Over 15 features scikit-learn (and so smclarify) uses brute force.
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+
 import pytest
 
 import openclarify

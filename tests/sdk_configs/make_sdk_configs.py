@@ -34,7 +34,7 @@ import textwrap
 
 os.environ["SAGEMAKER_SUPPRESS_V2_WARNING"] = "1"
 
-import logging  # noqa: E402
+import logging
 
 logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
 
@@ -92,7 +92,7 @@ def loan_applicants(seed, n):
         if female:
             income *= 0.86
         income = float(round(_clamp(income, 12000, 250000), -2))
-        credit = int(round(_clamp(rng.gauss(610 + 1.6 * (age - 21) + 12 * edu, 55), 300, 850)))
+        credit = round(_clamp(rng.gauss(610 + 1.6 * (age - 21) + 12 * edu, 55), 300, 850))
         loan = float(round(income * rng.uniform(0.1, 0.7), -2))
         employment = int(_clamp(round(rng.gauss((age - 21) * 0.45, 3)), 0, 45))
         merit = (
@@ -466,7 +466,7 @@ def case_jsonlines(case, data_dir):
     for r in rows:
         r["Gender"] = r["GenderCode"]
     features = ["Age", "Gender", "Income", "CreditScore"]
-    headers = features + ["Approved", "PredictedApproved"]
+    headers = [*features, "Approved", "PredictedApproved"]
     _write_jsonl(
         os.path.join(data_dir, "loan_applications.jsonl"),
         rows,
@@ -792,7 +792,7 @@ def build_case(name, builder):
     data_file, description, call, checks = builder(name, data_dir)
     call = textwrap.dedent(call).strip() + "\n"
 
-    cfg = eval(compile(call, f"<sdk_call {name}>", "eval"), dict(SDK_NAMESPACE))  # noqa: S307
+    cfg = eval(compile(call, f"<sdk_call {name}>", "eval"), dict(SDK_NAMESPACE))
     ANALYSIS_CONFIG_SCHEMA_V1_0.validate(cfg)
 
     with open(os.path.join(case_dir, "analysis_config.json"), "w", encoding="utf-8") as f:
