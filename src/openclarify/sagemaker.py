@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from . import cleanup
 from .errors import OpenClarifyError, UserError
 from .results import write_atomic
 
@@ -137,6 +138,7 @@ def run_container(base_dir: str | Path = "/opt/ml") -> int:
     except Terminated as stop:
         message = f"Stopped: received {stop}; no results were written"
         log.error(message)
+        cleanup.run_all()  # e.g. delete a shadow endpoint before the process ends
         _remove_partial_files(paths.output)
         write_atomic(paths.message, clip_message(message) + "\n")
         logging.shutdown()

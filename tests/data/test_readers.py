@@ -13,9 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import openclarify
 from openclarify.cli import main
 from openclarify.data import readers
-from openclarify.errors import DatasetError
+from openclarify.errors import DatasetError, UserError
 
 GOLDEN = Path(__file__).parent.parent / "golden" / "cases"
 
@@ -301,3 +302,34 @@ def test_unreadable_parquet(tmp_path: Path) -> None:
     (tmp_path / "bad.parquet").write_text("not parquet")
     with pytest.raises(DatasetError, match=r"^file bad\.parquet: is not a readable Parquet file"):
         readers.read_parquet(tmp_path / "bad.parquet")
+
+
+# --------------------------------------------------------------------------- nested values
+
+
+@pytest.mark.parametrize("role", ["facet", "group_variable", "label"])
+@pytest.mark.parametrize("nested", [[1, 2], {"a": 1}])
+def test_nested_json_values_in_a_used_column_are_a_user_error(
+    tmp_path: Path, role: str, nested: object
+) -> None:
+    """A list/dict cell (valid JSON Lines) must be reported, not crash as a TypeError."""
+    lines = [
+        {"features": [nested if i == 3 else i % 2, i % 3], "label": nested if i == 3 else i % 2}
+        for i in range(60)
+    ]
+    write_jsonl(tmp_path / "nested.jsonl", [json.dumps(line) for line in lines])
+    config: dict[str, object] = {
+        "dataset_type": "application/jsonlines",
+        "features": "features",
+        "label": "label",
+        "label_values_or_threshold": [1],
+        "facet": [{"name_or_index": 0 if role == "facet" else 1}],
+        "methods": {"pre_training_bias": {"methods": "all"}},
+    }
+    if role == "group_variable":
+        config["group_variable"] = 0
+    if role == "label":
+        lines = [{**line, "features": [line["features"][1]] * 2} for line in lines]
+        write_jsonl(tmp_path / "nested.jsonl", [json.dumps(line) for line in lines])
+    with pytest.raises(UserError):
+        openclarify.analyze(config, tmp_path / "nested.jsonl")
