@@ -219,3 +219,42 @@ def test_version_as_a_process() -> None:
     assert done.returncode == 0
     assert done.stdout == f"openclarify {openclarify.__version__}\n"
     assert done.stderr == ""
+
+
+def test_output_path_that_is_a_file_is_an_error_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    occupied = tmp_path / "results.csv"
+    occupied.write_text("not a folder\n")
+    config = str(CASE / "analysis_config.json")
+    code = main(
+        ["analyze", "--config", config, "--dataset", str(CASE / "data"), "--output", str(occupied)]
+    )
+    assert code != 0
+    (line,) = error_lines(capsys.readouterr().err)
+    assert str(occupied) in line
+    assert occupied.read_text() == "not a folder\n"
+
+
+def test_missing_predictions_are_not_called_a_type_mismatch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # int label (60 distinct values: continuous) and float predictions with one
+    # empty cell (float: continuous too) — the kinds agree, a value is missing
+    rows = "".join(f"{i % 2},{i},{'' if i == 5 else i + 0.5}\n" for i in range(60))
+    (tmp_path / "data.csv").write_text("f,y,p\n" + rows)
+    config = {
+        "dataset_type": "text/csv",
+        "label": "y",
+        "predicted_label": "p",
+        "label_values_or_threshold": [30],
+        "facet": [{"name_or_index": "f", "value_or_threshold": [1]}],
+        "methods": {"post_training_bias": {"methods": "all"}},
+    }
+    path = write(tmp_path, config)
+    dataset, out = str(tmp_path / "data.csv"), str(tmp_path / "out")
+    code = main(["analyze", "--config", str(path), "--dataset", dataset, "--output", out])
+    assert code == 6
+    (line,) = error_lines(capsys.readouterr().err)
+    assert line.startswith("error: $.predicted_label: ")
+    assert "predicted label column 'p' is not" not in line  # it is continuous, like the label

@@ -19,6 +19,7 @@ code   meaning
 4      dataset error (files, columns, values)
 5      predictor / model error
 6      analysis error (the data cannot support the requested analysis)
+7      output error (results cannot be written where asked)
 =====  ======================================================
 """
 
@@ -30,6 +31,7 @@ __all__ = [
     "DatasetError",
     "InternalError",
     "OpenClarifyError",
+    "OutputError",
     "PredictorError",
     "UserError",
 ]
@@ -92,6 +94,12 @@ class AnalysisError(UserError):
     """The data cannot support the requested analysis as a whole."""
 
     exit_code = 6
+
+
+class OutputError(UserError):
+    """Results cannot be written where the user asked."""
+
+    exit_code = 7
 
 
 class InternalError(OpenClarifyError):

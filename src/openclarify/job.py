@@ -17,7 +17,7 @@ from .bias.analysis import bias_sections, resolve_labels
 from .bias.registry import select
 from .config import AnalysisConfig, load_config
 from .data.table import load_bias_table
-from .errors import ConfigError
+from .errors import ConfigError, OutputError
 from .results import AnalysisResult, dumps_analysis, write_atomic
 
 log = logging.getLogger("openclarify")
@@ -182,8 +182,18 @@ def run(
     config_dir: Path | None = None,
 ) -> AnalysisResult:
     """:func:`analyze`, then write ``analysis.json`` atomically to ``output_dir``."""
+    output = Path(output_dir)
+    if output.exists() and not output.is_dir():
+        raise OutputError(
+            str(output), "the output path is a file, expected a folder", "pass a folder path"
+        )
     result = analyze(config, dataset, config_dir=config_dir)
-    target = Path(output_dir) / ANALYSIS_FILE
-    write_atomic(target, dumps_analysis(result.to_dict()))
+    target = output / ANALYSIS_FILE
+    try:
+        write_atomic(target, dumps_analysis(result.to_dict()))
+    except OSError as exc:
+        raise OutputError(
+            str(output), f"cannot write {ANALYSIS_FILE} ({exc.strerror or type(exc).__name__})"
+        ) from exc
     log.info("Wrote %s", target)
     return result

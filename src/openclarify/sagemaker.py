@@ -18,6 +18,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -107,11 +108,20 @@ def _analyse(paths: ContainerPaths, outcome: _Outcome) -> None:
         outcome.code = 1
 
 
-def _remove_partial_files(folder: Path) -> None:
-    """Delete temporary files of interrupted atomic writes (``.name.*.tmp``)."""
-    if folder.is_dir():
-        for leftover in folder.rglob(".*.tmp"):
-            leftover.unlink(missing_ok=True)
+def _remove_partial_files(folder: Path, since: float) -> None:
+    """Delete what this stopped run wrote: temp files and result files.
+
+    A stop reported as "no results were written" must leave no results, even
+    when the signal lands between the final rename and the end of the job.
+    Files older than the run (``since``, epoch seconds) are left alone.
+    """
+    if not folder.is_dir():
+        return
+    for leftover in folder.rglob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+    for written in folder.rglob("*"):
+        if written.is_file() and written.stat().st_mtime >= since - 1:
+            written.unlink(missing_ok=True)
 
 
 def run_container(base_dir: str | Path = "/opt/ml") -> int:
@@ -128,6 +138,7 @@ def run_container(base_dir: str | Path = "/opt/ml") -> int:
     paths = ContainerPaths(Path(base_dir))
     handlers = {s: signal.signal(s, _raise_terminated) for s in (signal.SIGTERM, signal.SIGINT)}
     outcome = _Outcome()
+    started = time.time()
     worker = threading.Thread(
         target=_analyse, args=(paths, outcome), name="openclarify-job", daemon=True
     )
@@ -139,7 +150,7 @@ def run_container(base_dir: str | Path = "/opt/ml") -> int:
         message = f"Stopped: received {stop}; no results were written"
         log.error(message)
         cleanup.run_all()  # e.g. delete a shadow endpoint before the process ends
-        _remove_partial_files(paths.output)
+        _remove_partial_files(paths.output, since=started)
         write_atomic(paths.message, clip_message(message) + "\n")
         logging.shutdown()
         os._exit(128 + stop.signum)

@@ -313,23 +313,27 @@ def test_nested_json_values_in_a_used_column_are_a_user_error(
     tmp_path: Path, role: str, nested: object
 ) -> None:
     """A list/dict cell (valid JSON Lines) must be reported, not crash as a TypeError."""
+
+    def cell(i: int, used: bool) -> object:
+        return nested if used and i == 3 else i % 2
+
     lines = [
-        {"features": [nested if i == 3 else i % 2, i % 3], "label": nested if i == 3 else i % 2}
+        {
+            "features": [cell(i, role in ("facet", "group_variable")), i % 3],
+            "label": cell(i, role == "label"),
+        }
         for i in range(60)
     ]
-    write_jsonl(tmp_path / "nested.jsonl", [json.dumps(line) for line in lines])
+    path = write_jsonl(tmp_path / "nested.jsonl", [json.dumps(line) for line in lines])
     config: dict[str, object] = {
         "dataset_type": "application/jsonlines",
         "features": "features",
         "label": "label",
         "label_values_or_threshold": [1],
-        "facet": [{"name_or_index": 0 if role == "facet" else 1}],
+        "facet": [{"name_or_index": 0 if role != "group_variable" else 1}],
         "methods": {"pre_training_bias": {"methods": "all"}},
     }
     if role == "group_variable":
         config["group_variable"] = 0
-    if role == "label":
-        lines = [{**line, "features": [line["features"][1]] * 2} for line in lines]
-        write_jsonl(tmp_path / "nested.jsonl", [json.dumps(line) for line in lines])
     with pytest.raises(UserError):
-        openclarify.analyze(config, tmp_path / "nested.jsonl")
+        openclarify.analyze(config, path)

@@ -14,7 +14,11 @@ def raised_messages(expected: dict[str, Any]) -> list[str]:
     messages = []
     for key in ("post_training_bias_metrics", "pre_training_bias_metrics"):
         for facet in expected.get(key, {}).get("facets", {}).values():
-            if isinstance(facet, dict) and "_raises" in facet and facet["message"] != NO_POSITIVE_PREDICTION:
+            if (
+                isinstance(facet, dict)
+                and "_raises" in facet
+                and facet["message"] != NO_POSITIVE_PREDICTION
+            ):
                 messages.append(facet["message"])
     return messages
 
@@ -32,7 +36,9 @@ def _compare_metric(ours: dict[str, Any], theirs: dict[str, Any], where: str) ->
         assert type(actual) is int and actual == expected, f"{where}: {actual!r} != {expected!r}"
     else:
         assert isinstance(actual, float), f"{where}: {actual!r} is not a float"
-        assert math.isclose(actual, expected, rel_tol=0, abs_tol=TOLERANCE), f"{where}: {actual!r} != {expected!r}"
+        assert math.isclose(actual, expected, rel_tol=0, abs_tol=TOLERANCE), (
+            f"{where}: {actual!r} != {expected!r}"
+        )
 
 
 def _compare_section(ours: dict[str, Any], theirs: dict[str, Any], where: str) -> None:
@@ -44,14 +50,25 @@ def _compare_section(ours: dict[str, Any], theirs: dict[str, Any], where: str) -
         if isinstance(expected_groups, dict):  # smclarify aborted: no positive prediction
             assert expected_groups["message"] == NO_POSITIVE_PREDICTION
             for group in groups:
-                assert all(m["value"] is None and m["error"] == NO_POSITIVE_PREDICTION for m in group["metrics"])
+                assert all(
+                    m["value"] is None and m["error"] == NO_POSITIVE_PREDICTION
+                    for m in group["metrics"]
+                )
             continue
-        assert [g["value_or_threshold"] for g in groups] == [g["value_or_threshold"] for g in expected_groups]
+        assert [g["value_or_threshold"] for g in groups] == [
+            g["value_or_threshold"] for g in expected_groups
+        ]
         for group, expected_group in zip(groups, expected_groups, strict=True):
             names = [m["name"] for m in group["metrics"]]
             assert names == [m["name"] for m in expected_group["metrics"]], where
-            for metric, expected_metric in zip(group["metrics"], expected_group["metrics"], strict=True):
-                _compare_metric(metric, expected_metric, f"{where}/{facet}/{group['value_or_threshold']}/{metric['name']}")
+            for metric, expected_metric in zip(
+                group["metrics"], expected_group["metrics"], strict=True
+            ):
+                _compare_metric(
+                    metric,
+                    expected_metric,
+                    f"{where}/{facet}/{group['value_or_threshold']}/{metric['name']}",
+                )
 
 
 def assert_matches_golden(ours: dict[str, Any], expected: dict[str, Any], where: str) -> None:

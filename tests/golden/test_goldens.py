@@ -33,7 +33,9 @@ def test_there_are_many_golden_cases() -> None:
 
 @pytest.mark.parametrize("case", CASE_NAMES)
 def test_every_case_has_a_golden(case: str) -> None:
-    assert (CASES / case / "expected.json").exists(), f"missing golden for {case}: run `make goldens`"
+    assert (CASES / case / "expected.json").exists(), (
+        f"missing golden for {case}: run `make goldens`"
+    )
 
 
 @pytest.mark.parametrize("case", CASE_NAMES)

@@ -243,7 +243,7 @@ def case_pre_csv_header(case, data_dir):
     return (
         "loan_applications.csv",
         "Pre-training bias only, CSV with header row + `headers`, string categorical "
-        "facet Gender=[\"Female\"], int 0/1 label [1], methods \"all\" (no group: CDDL "
+        'facet Gender=["Female"], int 0/1 label [1], methods "all" (no group: CDDL '
         "expected as an error entry).",
         call,
         checks,
@@ -295,7 +295,7 @@ def case_post_predicted_label(case, data_dir):
     return (
         "loan_predictions.csv",
         "Post-training bias only from a predicted-label column (no ModelConfig), numeric "
-        "facet codes Gender=[1], all other features numeric so FT is computable, methods \"all\".",
+        'facet codes Gender=[1], all other features numeric so FT is computable, methods "all".',
         call,
         checks,
     )
@@ -342,7 +342,7 @@ def case_pre_and_post(case, data_dir):
     )
     return (
         "loan_scored.csv",
-        "Pre- and post-training bias (`bias(...)`, both \"all\") with a predicted-label "
+        'Pre- and post-training bias (`bias(...)`, both "all") with a predicted-label '
         "column and a continuous int facet Age threshold [40] (d = Age > 40); the string "
         "Gender feature makes FT an error entry (non-numeric column).",
         call,
@@ -400,7 +400,7 @@ def case_multi_facet_group(case, data_dir):
         "loan_outcomes.csv",
         "Two facets: Gender (0/1 codes, no value => one result per value, one-vs-rest) and "
         "Age threshold [40]; group_variable EducationLevel for CDDL/CDDPL; predicted-label "
-        "column; pre and post \"all\"; all features numeric.",
+        'column; pre and post "all"; all features numeric.',
         call,
         checks,
     )
@@ -454,7 +454,7 @@ def case_headerless_by_index(case, data_dir):
     return (
         "loan_noheader.csv",
         "CSV without header row and no `headers`: label=5, facet=0 (index 0, value [1]), "
-        "predicted_label=6, group_variable=4 as 0-based column indices; pre and post \"all\" "
+        'predicted_label=6, group_variable=4 as 0-based column indices; pre and post "all" '
         "(columns become column_0..column_6).",
         call,
         checks,
@@ -507,7 +507,7 @@ def case_jsonlines(case, data_dir):
         "loan_applications.jsonl",
         "SageMaker dense JSON Lines: features/label/predicted_label as per-line JMESPaths, "
         "`headers` = feature names then label then predicted label; facet Gender=[1]; "
-        "pre and post \"all\".",
+        'pre and post "all".',
         call,
         checks,
     )
@@ -559,8 +559,8 @@ def case_pre_post_parquet(case, data_dir):
     return (
         "loan_applications.parquet" if wrote else "(loan_applications.parquet: pyarrow missing)",
         "Parquet dataset (columns by name only, no `headers`: names come from the Parquet "
-        "schema), string facet Gender=[\"Female\"], string group Education, predicted-label "
-        "column, pre and post \"all\"; ../rows.csv is a CSV copy of the same rows.",
+        'schema), string facet Gender=["Female"], string group Education, predicted-label '
+        'column, pre and post "all"; ../rows.csv is a CSV copy of the same rows.',
         call,
         checks,
     )
@@ -608,9 +608,9 @@ def case_multiclass_label(case, data_dir):
     )
     return (
         "hiring_outcomes.csv",
-        "4-class string label Outcome with two positive values [\"Hired\", \"Shortlisted\"] "
-        "and a string predicted-label column; 3-valued string facet Gender=[\"Female\"]; "
-        "pre and post \"all\".",
+        '4-class string label Outcome with two positive values ["Hired", "Shortlisted"] '
+        'and a string predicted-label column; 3-valued string facet Gender=["Female"]; '
+        'pre and post "all".',
         call,
         checks,
     )
@@ -706,7 +706,7 @@ def case_pre_continuous_label(case, data_dir):
     return (
         "salary_offers.csv",
         "Pre-training only with a continuous float label OfferedSalary threshold [90000.0] "
-        "(positive = (90000.0, max]), multi-value facet Gender=[\"Female\",\"Non-binary\"] "
+        '(positive = (90000.0, max]), multi-value facet Gender=["Female","Non-binary"] '
         "OR-ed into one group, group EducationLevel, explicit method list.",
         call,
         checks,

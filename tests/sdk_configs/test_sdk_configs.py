@@ -37,7 +37,9 @@ def test_at_least_five_sdk_cases() -> None:
     assert len(CASE_NAMES) >= 5
     for case in CASE_NAMES:
         assert (CASES / case / "sdk_call.txt").exists(), case
-        assert (CASES / case / "expected.json").exists(), f"missing golden for {case}: run `make goldens`"
+        assert (CASES / case / "expected.json").exists(), (
+            f"missing golden for {case}: run `make goldens`"
+        )
 
 
 @pytest.mark.parametrize("case", CASE_NAMES)

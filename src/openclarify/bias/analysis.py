@@ -24,6 +24,7 @@ import pandas as pd
 from ..data.kinds import Kind
 from ..data.selection import (
     NO_POSITIVE_PREDICTION,
+    PREDICTED_TYPE_MISMATCH,
     Selection,
     SelectionError,
     facet_groups,
@@ -94,6 +95,12 @@ def resolve_labels(
     except SelectionError as exc:
         if str(exc) == NO_POSITIVE_PREDICTION:
             return Labels(table.label, positive, None, NO_POSITIVE_PREDICTION)
+        if str(exc) != PREDICTED_TYPE_MISMATCH:
+            raise AnalysisError(
+                "$.predicted_label",
+                f"predicted label column '{table.predicted_label}': {exc}",
+                "give one prediction for every row",
+            ) from exc
         raise AnalysisError(
             "$.predicted_label",
             f"{exc}: label column '{table.label}' is {positive.kind.value} but predicted label column "

@@ -192,10 +192,19 @@ def positive_prediction(
         raise SelectionError(PREDICTED_TYPE_MISMATCH)
     if kind is Kind.CONTINUOUS:
         thresholds = _numeric_threshold(list(values))
+        numeric = pd.to_numeric(predicted)
+        missing = int(numeric.isna().sum())
+        if missing and not pd.api.types.is_float_dtype(label_data.dtype):
+            raise SelectionError(
+                f"{missing} predicted label(s) are missing; they cannot be cast to the label's type "
+                f"({label_data.dtype})"
+            )
         try:
-            data = pd.to_numeric(predicted).astype(label_data.dtype)
-        except (ValueError, TypeError) as exc:
-            raise SelectionError(str(exc)) from exc
+            data = numeric.astype(label_data.dtype)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise SelectionError(
+                f"predicted labels cannot be cast to the label's type: {exc}"
+            ) from exc
         intervals = interval_breaks(pd.concat([label_data, data], ignore_index=True), thresholds)
         mask = in_intervals(data, intervals)
         rendered = render(intervals)

@@ -87,6 +87,21 @@ def _resolve(frame: pd.DataFrame, name_or_index: str | int, path: str, what: str
     )
 
 
+def _require_scalars(frame: pd.DataFrame, column: str, path: str, what: str) -> None:
+    """Lists or objects (valid JSON) cannot be compared or grouped: say where."""
+    series = frame[column]
+    if not pd.api.types.is_object_dtype(series.dtype):
+        return
+    nested = series.map(lambda value: isinstance(value, list | dict)).to_numpy(dtype=bool)
+    if nested.any():
+        row = int(nested.argmax()) + 1
+        raise DatasetError(
+            f"{path} (column '{column}', row {row})",
+            f"the {what} column must hold single values, found a JSON list or object",
+            "point the JMESPath at a scalar value, or flatten the column",
+        )
+
+
 def _local_path(uri: str, path: str, base: Path | None) -> Path:
     if uri.startswith("s3://"):
         raise ConfigError(
@@ -237,6 +252,15 @@ def load_bias_table(config: Any, dataset: Path, config_dir: Path | None = None) 
         values = list(facet.value_or_threshold) if facet.value_or_threshold else None
         facets.append(FacetColumn(name, frame[name], values, path))
 
+    used = [
+        (label, "$.label", "label"),
+        (predicted, "$.predicted_label", "predicted label"),
+        (group, "$.group_variable", "group variable"),
+    ]
+    used += [(f.name, f"{f.path}.name_or_index", "facet") for f in facets]
+    for column, path, what in used:
+        if column is not None:
+            _require_scalars(frame, column, path, what)
     excluded = set(_names(frame, config.excluded_columns, "$.excluded_columns", "excluded"))
     not_features = {label, predicted, join, *excluded, *facet_side_columns}
     features = [c for c in main_columns if c not in not_features]
