@@ -117,16 +117,14 @@ def as_categorical(series: pd.Series) -> pd.Series:
     )
 
 
-def _match_categories(data: pd.Series, values: Sequence[Any]) -> BoolArray:
-    categories = data.cat.categories
+def _match(categories: pd.Index, values: Sequence[Any]) -> BoolArray:
     matched = np.zeros(len(categories), dtype=bool)
     for value in values:
         try:
             matched |= np.asarray(categories == value, dtype=bool)
         except (TypeError, ValueError):  # incomparable types never match
             continue
-    codes = data.cat.codes.to_numpy()
-    return np.asarray((codes >= 0) & matched[np.maximum(codes, 0)], dtype=bool)
+    return matched
 
 
 def _converter(element: Any) -> Callable[[Any], Any]:
@@ -141,25 +139,44 @@ def _converter(element: Any) -> Callable[[Any], Any]:
     return convert
 
 
-def categorical_mask(data: pd.Series, values: Sequence[Any]) -> BoolArray:
-    """Rows equal to any of ``values``, with smclarify's type-conversion retry.
+def matched_categories(categories: pd.Index, first: Any, values: Sequence[Any]) -> BoolArray:
+    """Which distinct values equal any of ``values``, with smclarify's retry.
 
-    ``data`` must have ``category`` dtype.  When the first attempt matches no
-    row and the values' type differs from the column's first element, the
-    values are converted to that type and matched again.  A value that cannot
-    be converted matches nothing (smclarify would crash instead).
+    When nothing matches and the values' type differs from the column's first
+    element (``first``), the values are converted to that type (``int('1')``,
+    float fallback, ``bool(...)``) and matched again.  A value that cannot be
+    converted matches nothing (smclarify would crash instead).
     """
-    mask = _match_categories(data, values)
-    if mask.any() or len(data) == 0:
-        return mask
-    first = data.iloc[0]
-    if isinstance(values[0], type(first)):
-        return mask
+    matched = _match(categories, values)
+    if matched.any() or first is None or isinstance(values[0], type(first)):
+        return matched
     try:
         converted = [_converter(first)(value) for value in values]
     except (ValueError, TypeError, OverflowError):
-        return mask
-    return _match_categories(data, converted)
+        return matched
+    return _match(categories, converted)
+
+
+def categorical_mask(data: pd.Series, values: Sequence[Any]) -> BoolArray:
+    """Rows equal to any of ``values`` (see :func:`matched_categories`).
+
+    Small-integer columns are matched through a lookup table on the values;
+    other columns through their ``category`` codes.  Same answer either way.
+    """
+    first = data.iloc[0] if len(data) else None
+    offsets = small_int_offsets(data)
+    if offsets is not None:
+        shifted, low, _ = offsets
+        present = np.flatnonzero(np.bincount(shifted))
+        categories = pd.Index(present + low, dtype=data.dtype)
+        table = np.zeros(int(present[-1]) + 1, dtype=bool)
+        table[present[matched_categories(categories, first, values)]] = True
+        return np.asarray(table[shifted], dtype=bool)
+    if not isinstance(data.dtype, pd.CategoricalDtype):
+        data = data.astype("category")
+    matched = matched_categories(data.cat.categories, first, values)
+    codes = data.cat.codes.to_numpy()
+    return np.asarray((codes >= 0) & matched[np.maximum(codes, 0)], dtype=bool)
 
 
 def positive_label(series: pd.Series, values: Sequence[Any]) -> tuple[Selection, pd.Series]:
@@ -172,8 +189,7 @@ def positive_label(series: pd.Series, values: Sequence[Any]) -> tuple[Selection,
         data = pd.to_numeric(series)
         intervals = interval_breaks(data, thresholds)
         return Selection(in_intervals(data, intervals), render(intervals), kind), data
-    data = as_categorical(series)
-    return Selection(categorical_mask(data, values), render(values), kind), data
+    return Selection(categorical_mask(series, values), render(values), kind), series
 
 
 def positive_prediction(
@@ -209,7 +225,7 @@ def positive_prediction(
         mask = in_intervals(data, intervals)
         rendered = render(intervals)
     else:
-        mask = categorical_mask(as_categorical(predicted), values)
+        mask = categorical_mask(predicted, values)
         rendered = render(values)
     if not mask.any():
         raise SelectionError(NO_POSITIVE_PREDICTION)
@@ -231,9 +247,9 @@ def facet_groups(series: pd.Series, values: Sequence[Any] | None) -> list[Select
         data = pd.to_numeric(series)
         intervals = interval_breaks(data, thresholds)
         return [Selection(in_intervals(data, intervals), render(intervals), kind)]
-    data = as_categorical(series)
     if values:
-        return [Selection(categorical_mask(data, values), render(values), kind)]
+        return [Selection(categorical_mask(series, values), render(values), kind)]
+    data = as_categorical(series)
     codes = data.cat.codes.to_numpy().astype(np.int64)
     groups = []
     for value in data.unique():
