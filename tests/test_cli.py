@@ -173,9 +173,9 @@ def test_post_training_without_predicted_label(
     del config["predicted_label"]
     assert main(["validate", "--config", str(write(tmp_path, config))]) == 3
     assert capsys.readouterr().err.splitlines() == [
-        "error: $.predictor: post-training bias needs predictions; calling a model "
-        "($.predictor) is not supported yet. Fix: add the model's predictions as a column "
-        "and name it in $.predicted_label"
+        "error: $.predictor: post-training bias needs predictions: neither "
+        "$.predicted_label nor $.predictor is set. Fix: name the column of the model's "
+        "predictions in $.predicted_label, or describe the model in $.predictor"
     ]
 
 

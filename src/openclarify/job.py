@@ -35,6 +35,8 @@ class Plan:
     pre_training: str | tuple[str, ...] | None
     post_training: str | tuple[str, ...] | None
     report: bool
+    #: Predictions must come from ``$.predictor`` (no predicted-label column).
+    needs_model: bool = False
 
     @property
     def bias(self) -> bool:
@@ -75,7 +77,12 @@ def plan_analysis(config: AnalysisConfig) -> Plan:
 
     pre = methods.pre_training_bias.methods if methods.pre_training_bias is not None else None
     post = methods.post_training_bias.methods if methods.post_training_bias is not None else None
-    plan = Plan(pre, post, methods.report is not None)
+    needs_model = (
+        post is not None
+        and config.predicted_label is None
+        and config.predicted_label_dataset_uri is None
+    )
+    plan = Plan(pre, post, methods.report is not None, needs_model)
     if plan.bias:
         if config.label is None:
             raise ConfigError("$.label", "bias analysis needs the label column", "set $.label")
@@ -91,16 +98,18 @@ def plan_analysis(config: AnalysisConfig) -> Plan:
                 "bias analysis needs at least one facet",
                 'set e.g. [{"name_or_index": "Sex"}]',
             )
-    if (
-        post is not None
-        and config.predicted_label is None
-        and config.predicted_label_dataset_uri is None
-    ):
-        raise ConfigError(
-            "$.predictor",
-            "post-training bias needs predictions; calling a model ($.predictor) is not supported yet",
-            "add the model's predictions as a column and name it in $.predicted_label",
-        )
+    if plan.needs_model:
+        if config.predictor is None:
+            raise ConfigError(
+                "$.predictor",
+                "post-training bias needs predictions: neither $.predicted_label nor "
+                "$.predictor is set",
+                "name the column of the model's predictions in $.predicted_label, "
+                "or describe the model in $.predictor",
+            )
+        from .predict import check_predictor_config
+
+        check_predictor_config(config)
     return plan
 
 
@@ -150,6 +159,13 @@ def analyze(
         len(table.frame.columns),
         time.perf_counter() - started,
     )
+
+    if plan.needs_model:
+        from .predict import predictions_for, with_predictions
+
+        started_predictions = time.perf_counter()
+        table = with_predictions(table, predictions_for(config, table, log=log))
+        log.info("Predictions computed in %.2fs", time.perf_counter() - started_predictions)
 
     pre_section = post_section = None
     if plan.bias:

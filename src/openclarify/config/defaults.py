@@ -171,5 +171,10 @@ DEFAULTS: Final[Mapping[str, object]] = MappingProxyType(
         "methods.asymmetric_shapley_value.baseline.target_time_series": "zero",
         # predictor.
         "predictor.endpoint_name_prefix": "sm-clarify",
+        # predictor.openclarify: openclarify's own extension (not an AWS key).
+        "predictor.openclarify.allow_code_execution": False,
+        "predictor.openclarify.max_concurrency": 4,
+        "predictor.openclarify.max_payload_mb": 6.0,
+        "predictor.openclarify.timeout_seconds": 60.0,
     }
 )
