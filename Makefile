@@ -5,10 +5,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE ?= post_training_predicted_label_csv
 
-.PHONY: help venv run test lint format typecheck pytest goldens sdk-configs bench clean
+.PHONY: help venv run run-model test lint format typecheck pytest goldens sdk-configs bench clean
 
 help:
 	@echo "make run      create .venv, install, run a bundled sample config"
+	@echo "make run-model  post-training bias through a local model server (offline)"
 	@echo "make test     lint, type-check and run the test suite"
 	@echo "make goldens  regenerate golden files with smclarify 0.5 (side venv)"
 	@echo "make bench    run the bias benchmark"
@@ -25,6 +26,14 @@ run: $(STAMP)
 	@sample=sample_configs/$(SAMPLE); data=$$(ls $$sample | grep -v -e analysis_config.json -e README.md | head -1); \
 	echo "Running $$sample/analysis_config.json on $$sample/$$data"; \
 	$(BIN)/openclarify analyze --config $$sample/analysis_config.json --dataset $$sample/$$data --output out/$(SAMPLE)
+
+# Post-training bias through a model: a local server speaking the SageMaker protocol.
+run-model: $(STAMP)
+	@$(BIN)/python sample_configs/local_model_server/serve.py --port 8765 & server=$$!; \
+	trap "kill $$server" EXIT; \
+	for i in 1 2 3 4 5 6 7 8 9 10; do curl -sf http://127.0.0.1:8765/ping >/dev/null 2>&1 && break; sleep 0.3; done; \
+	$(BIN)/openclarify analyze --config sample_configs/local_model_server/analysis_config.json \
+	    --dataset sample_configs/post_training_predicted_label_csv/loans_scored.csv --output out/local_model_server
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks sample_configs
