@@ -169,6 +169,7 @@ def analyze(
 
     pre_section = post_section = None
     if plan.bias:
+        started = time.perf_counter()
         labels = resolve_labels(
             table,
             list(config.label_values_or_threshold or []),
