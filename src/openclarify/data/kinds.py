@@ -54,18 +54,25 @@ def small_int_offsets(series: pd.Series) -> tuple[np.ndarray, int, int] | None:
     return (values - low).astype(np.int64, copy=False), low, high
 
 
-def distinct_count(series: pd.Series) -> int:
-    """Number of distinct non-null values (``Series.nunique``)."""
-    offsets = small_int_offsets(series)
+Offsets = tuple[np.ndarray, int, int]
+
+
+def distinct_count(series: pd.Series, offsets: Offsets | None = None) -> int:
+    """Number of distinct non-null values (``Series.nunique``).
+
+    ``offsets``: :func:`small_int_offsets` of the column when the caller has
+    them already (each is a pass over the rows).
+    """
+    offsets = offsets if offsets is not None else small_int_offsets(series)
     if offsets is not None:
         return int(np.count_nonzero(np.bincount(offsets[0])))
     return int(series.nunique())
 
 
-def uniqueness(series: pd.Series) -> float:
+def uniqueness(series: pd.Series, offsets: Offsets | None = None) -> float:
     """``#distinct non-null / #non-null``, 0.0 for an all-null column."""
     count = int(series.count())
-    return 0.0 if count == 0 else distinct_count(series) / count
+    return 0.0 if count == 0 else distinct_count(series, offsets) / count
 
 
 def _casts_to_int64(series: pd.Series) -> bool:
@@ -76,7 +83,9 @@ def _casts_to_int64(series: pd.Series) -> bool:
     return True
 
 
-def infer_kind(series: pd.Series, values: Sequence[Any] | None = None) -> Kind:
+def infer_kind(
+    series: pd.Series, values: Sequence[Any] | None = None, offsets: Offsets | None = None
+) -> Kind:
     """Categorical or continuous, by smclarify's rules (module docstring).
 
     Parameters
@@ -85,6 +94,8 @@ def infer_kind(series: pd.Series, values: Sequence[Any] | None = None) -> Kind:
         The column as read (dtype matters: read CSVs with pandas defaults).
     values:
         The configured values/thresholds for the column, if any.
+    offsets:
+        :func:`small_int_offsets` of the column, if already computed.
     """
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype) or (values is not None and len(values) > 1):
@@ -97,6 +108,6 @@ def infer_kind(series: pd.Series, values: Sequence[Any] | None = None) -> Kind:
         return Kind.CATEGORICAL
     if pd.api.types.is_float_dtype(dtype):
         return Kind.CONTINUOUS
-    if pd.api.types.is_integer_dtype(dtype) and uniqueness(series) >= UNIQUENESS_THRESHOLD:
+    if pd.api.types.is_integer_dtype(dtype) and uniqueness(series, offsets) >= UNIQUENESS_THRESHOLD:
         return Kind.CONTINUOUS
     return Kind.CATEGORICAL

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .kinds import Kind, infer_kind, small_int_offsets
+from .kinds import Kind, Offsets, infer_kind, small_int_offsets
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -157,14 +157,16 @@ def matched_categories(categories: pd.Index, first: Any, values: Sequence[Any]) 
     return _match(categories, converted)
 
 
-def categorical_mask(data: pd.Series, values: Sequence[Any]) -> BoolArray:
+def categorical_mask(
+    data: pd.Series, values: Sequence[Any], offsets: Offsets | None = None
+) -> BoolArray:
     """Rows equal to any of ``values`` (see :func:`matched_categories`).
 
     Small-integer columns are matched through a lookup table on the values;
     other columns through their ``category`` codes.  Same answer either way.
     """
     first = data.iloc[0] if len(data) else None
-    offsets = small_int_offsets(data)
+    offsets = offsets if offsets is not None else small_int_offsets(data)
     if offsets is not None:
         shifted, low, _ = offsets
         present = np.flatnonzero(np.bincount(shifted))
@@ -183,13 +185,14 @@ def positive_label(series: pd.Series, values: Sequence[Any]) -> tuple[Selection,
     """Positive-label mask of the label column; also returns the typed column."""
     if not values:
         raise SelectionError("Positive label values or thresholds are empty for Label column")
-    kind = infer_kind(series, values)
+    offsets = small_int_offsets(series)
+    kind = infer_kind(series, values, offsets)
     if kind is Kind.CONTINUOUS:
         thresholds = _numeric_threshold(list(values))
         data = pd.to_numeric(series)
         intervals = interval_breaks(data, thresholds)
         return Selection(in_intervals(data, intervals), render(intervals), kind), data
-    return Selection(categorical_mask(series, values), render(values), kind), series
+    return Selection(categorical_mask(series, values, offsets), render(values), kind), series
 
 
 def positive_prediction(
@@ -203,7 +206,8 @@ def positive_prediction(
         When the predicted column's kind differs from the label's, or when no
         prediction is positive (smclarify aborts the whole report then).
     """
-    kind = infer_kind(predicted, values)
+    offsets = small_int_offsets(predicted)
+    kind = infer_kind(predicted, values, offsets)
     if kind is not label_kind:
         raise SelectionError(PREDICTED_TYPE_MISMATCH)
     if kind is Kind.CONTINUOUS:
@@ -225,7 +229,7 @@ def positive_prediction(
         mask = in_intervals(data, intervals)
         rendered = render(intervals)
     else:
-        mask = categorical_mask(predicted, values)
+        mask = categorical_mask(predicted, values, offsets)
         rendered = render(values)
     if not mask.any():
         raise SelectionError(NO_POSITIVE_PREDICTION)
@@ -241,14 +245,15 @@ def facet_groups(series: pd.Series, values: Sequence[Any] | None) -> list[Select
     smclarify).  Continuous: one group from the threshold interval(s).
     """
     values = list(values) if values else None
-    kind = infer_kind(series, values)
+    offsets = small_int_offsets(series)
+    kind = infer_kind(series, values, offsets)
     if kind is Kind.CONTINUOUS:
         thresholds = _numeric_threshold(values or [])
         data = pd.to_numeric(series)
         intervals = interval_breaks(data, thresholds)
         return [Selection(in_intervals(data, intervals), render(intervals), kind)]
     if values:
-        return [Selection(categorical_mask(series, values), render(values), kind)]
+        return [Selection(categorical_mask(series, values, offsets), render(values), kind)]
     data = as_categorical(series)
     codes = data.cat.codes.to_numpy().astype(np.int64)
     groups = []
