@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..data.kinds import small_int_offsets
+from ..data.kinds import small_int_codes, small_int_offsets
 from ..results import FacetGroupResult, MetricResult
 from .common import MetricFailure, MetricInputs, MetricValue
 from .counts import ConfusionCounts, GroupedCounts
@@ -39,11 +39,8 @@ class GroupCodes:
     def from_series(series: pd.Series) -> GroupCodes:
         offsets = small_int_offsets(series)
         if offsets is not None:  # small integers: sorted keys straight from bincount
-            shifted, low, _ = offsets
-            present = np.bincount(shifted) > 0
-            lookup = (np.cumsum(present) - 1).astype(np.int64)
-            keys = tuple(int(k) + low for k in np.flatnonzero(present))
-            return GroupCodes(lookup[shifted], keys)
+            codes, distinct = small_int_codes(offsets)
+            return GroupCodes(codes, tuple(int(k) for k in distinct))
         codes, uniques = pd.factorize(series, sort=False, use_na_sentinel=True)
         values = list(uniques)
         try:

@@ -57,6 +57,19 @@ def small_int_offsets(series: pd.Series) -> tuple[np.ndarray, int, int] | None:
 Offsets = tuple[np.ndarray, int, int]
 
 
+def small_int_codes(offsets: Offsets) -> tuple[np.ndarray, np.ndarray]:
+    """Dense codes and sorted distinct values of a small-integer column.
+
+    ``codes[i]`` is the position of row ``i``'s value among the sorted
+    distinct values — what ``astype("category")`` or a sorted factorize give,
+    by ``bincount`` instead of hashing.
+    """
+    shifted, low, _ = offsets
+    present = np.bincount(shifted) > 0
+    lookup = (np.cumsum(present) - 1).astype(np.int64)
+    return lookup[shifted], np.flatnonzero(present) + low
+
+
 def distinct_count(series: pd.Series, offsets: Offsets | None = None) -> int:
     """Number of distinct non-null values (``Series.nunique``).
 

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .kinds import Kind, Offsets, infer_kind, small_int_offsets
+from .kinds import Kind, Offsets, infer_kind, small_int_codes, small_int_offsets
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -105,11 +105,8 @@ def as_categorical(series: pd.Series) -> pd.Series:
     offsets = small_int_offsets(series)
     if offsets is None:
         return series.astype("category")
-    shifted, low, _ = offsets
-    present = np.bincount(shifted) > 0
-    lookup = np.cumsum(present) - 1
-    categories = pd.Index(np.flatnonzero(present) + low, dtype=series.dtype)
-    codes = lookup[shifted]
+    codes, distinct = small_int_codes(offsets)
+    categories = pd.Index(distinct, dtype=series.dtype)
     return pd.Series(
         pd.Categorical.from_codes(codes, categories=categories),
         index=series.index,
