@@ -31,7 +31,7 @@ run: $(STAMP)
 run-model: $(STAMP)
 	@$(BIN)/python sample_configs/local_model_server/serve.py --port 8765 & server=$$!; \
 	trap "kill $$server" EXIT; \
-	for i in 1 2 3 4 5 6 7 8 9 10; do curl -sf http://127.0.0.1:8765/ping >/dev/null 2>&1 && break; sleep 0.3; done; \
+	for i in 1 2 3 4 5 6 7 8 9 10; do $(BIN)/python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8765/ping', timeout=1)" 2>/dev/null && break; sleep 0.3; done; \
 	$(BIN)/openclarify analyze --config sample_configs/local_model_server/analysis_config.json \
 	    --dataset sample_configs/post_training_predicted_label_csv/loans_scored.csv --output out/local_model_server
 
