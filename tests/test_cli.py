@@ -179,13 +179,44 @@ def test_post_training_without_predicted_label(
     ]
 
 
-def test_shap_is_not_supported_yet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_shap_without_a_predictor_names_the_predictor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = contract_config()
     config["methods"]["shap"] = {"baseline": [[1, 2.0]]}
     assert main(["validate", "--config", str(write(tmp_path, config))]) == 3
     assert capsys.readouterr().err.splitlines() == [
-        "error: $.methods.shap: not supported yet: methods.shap. "
-        "Fix: remove $.methods.shap to run bias analysis"
+        "error: $.predictor: SHAP and PDP explain a model, but $.predictor is not set. "
+        "Fix: describe the model in $.predictor"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "what"),
+    [
+        ("text_config", {"granularity": "token", "language": "english"}, "text (NLP)"),
+        ("image_config", {"model_type": "IMAGE_CLASSIFICATION"}, "image"),
+    ],
+)
+def test_text_and_image_explanations_are_not_supported_yet(
+    key: str, value: dict[str, str], what: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = contract_config()
+    config["methods"]["shap"] = {key: value}
+    assert main(["validate", "--config", str(write(tmp_path, config))]) == 3
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: $.methods.shap.{key}: not supported yet: {what} explanations. "
+        f"Fix: remove $.methods.shap.{key} to explain tabular features"
+    ]
+
+
+def test_pdp_alone_needs_features(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = contract_config()
+    config["methods"]["pdp"] = {"grid_resolution": 5}
+    assert main(["validate", "--config", str(write(tmp_path, config))]) == 3
+    assert capsys.readouterr().err.splitlines() == [
+        "error: $.methods.pdp.features: is required when methods.shap is not run "
+        "(top_k_features ranks by SHAP). Fix: list the features to plot, or add methods.shap"
     ]
 
 

@@ -1,4 +1,4 @@
-"""The orchestrator: config → data → (predictions) → bias → results → files.
+"""The orchestrator: config → data → (model: predictions, SHAP, PDP) → bias → results → files.
 
 Reads top-down in the order the work happens.  Front doors (``cli.py``,
 ``sagemaker.py``, :func:`openclarify.analyze`) call :func:`run`; nothing here
@@ -23,6 +23,9 @@ from .results import AnalysisResult, dumps_analysis, write_atomic
 log = logging.getLogger("openclarify")
 
 ANALYSIS_FILE = "analysis.json"
+SHAP_DIR = "explanations_shap"
+BASELINE_FILE = "baseline.csv"
+LOCAL_FILE = "out.csv"
 REPORT_NOT_YET = (
     "report files (methods.report) are not produced yet; analysis.json has every result"
 )
@@ -35,12 +38,23 @@ class Plan:
     pre_training: str | tuple[str, ...] | None
     post_training: str | tuple[str, ...] | None
     report: bool
-    #: Predictions must come from ``$.predictor`` (no predicted-label column).
-    needs_model: bool = False
+    #: Post-training predictions must come from ``$.predictor`` (no predicted-label column).
+    needs_predictions: bool = False
+    shap: bool = False
+    pdp: bool = False
 
     @property
     def bias(self) -> bool:
         return self.pre_training is not None or self.post_training is not None
+
+    @property
+    def explain(self) -> bool:
+        return self.shap or self.pdp
+
+    @property
+    def needs_model(self) -> bool:
+        """Some method needs ``$.predictor``: predictions for bias, or SHAP / PDP."""
+        return self.needs_predictions or self.explain
 
 
 def _not_supported(path: str, what: str, fix: str) -> ConfigError:
@@ -65,11 +79,26 @@ def plan_analysis(config: AnalysisConfig) -> Plan:
         if getattr(config, key) is not None:
             raise _not_supported(f"$.{key}", key, f"remove $.{key}")
     methods = config.methods
-    for key in ("shap", "pdp", "asymmetric_shapley_value"):
-        if getattr(methods, key) is not None:
-            raise _not_supported(
-                f"$.methods.{key}", f"methods.{key}", f"remove $.methods.{key} to run bias analysis"
-            )
+    if methods.asymmetric_shapley_value is not None:
+        raise _not_supported(
+            "$.methods.asymmetric_shapley_value",
+            "methods.asymmetric_shapley_value (time series)",
+            "remove $.methods.asymmetric_shapley_value",
+        )
+    if methods.shap is not None:
+        for key, what in (("text_config", "text (NLP)"), ("image_config", "image")):
+            if getattr(methods.shap, key) is not None:
+                raise _not_supported(
+                    f"$.methods.shap.{key}",
+                    f"{what} explanations",
+                    f"remove $.methods.shap.{key} to explain tabular features",
+                )
+    if methods.pdp is not None and methods.pdp.features is None and methods.shap is None:
+        raise ConfigError(
+            "$.methods.pdp.features",
+            "is required when methods.shap is not run (top_k_features ranks by SHAP)",
+            "list the features to plot, or add methods.shap",
+        )
     if config.dataset_uri is not None and config.dataset_uri.startswith("s3://"):
         raise _not_supported(
             "$.dataset_uri", "s3:// dataset_uri", "download the data and pass it with --dataset"
@@ -77,12 +106,19 @@ def plan_analysis(config: AnalysisConfig) -> Plan:
 
     pre = methods.pre_training_bias.methods if methods.pre_training_bias is not None else None
     post = methods.post_training_bias.methods if methods.post_training_bias is not None else None
-    needs_model = (
+    needs_predictions = (
         post is not None
         and config.predicted_label is None
         and config.predicted_label_dataset_uri is None
     )
-    plan = Plan(pre, post, methods.report is not None, needs_model)
+    plan = Plan(
+        pre,
+        post,
+        methods.report is not None,
+        needs_predictions,
+        shap=methods.shap is not None,
+        pdp=methods.pdp is not None,
+    )
     if plan.bias:
         if config.label is None:
             raise ConfigError("$.label", "bias analysis needs the label column", "set $.label")
@@ -99,13 +135,19 @@ def plan_analysis(config: AnalysisConfig) -> Plan:
                 'set e.g. [{"name_or_index": "Sex"}]',
             )
     if plan.needs_model:
-        if config.predictor is None:
+        if config.predictor is None and plan.needs_predictions:
             raise ConfigError(
                 "$.predictor",
                 "post-training bias needs predictions: neither $.predicted_label nor "
                 "$.predictor is set",
                 "name the column of the model's predictions in $.predicted_label, "
                 "or describe the model in $.predictor",
+            )
+        if config.predictor is None:
+            raise ConfigError(
+                "$.predictor",
+                "SHAP and PDP explain a model, but $.predictor is not set",
+                "describe the model in $.predictor",
             )
         from .predict import check_predictor_config
 
@@ -160,12 +202,30 @@ def analyze(
         time.perf_counter() - started,
     )
 
+    explanations = None
     if plan.needs_model:
-        from .predict import predictions_for, with_predictions
+        # One session for every use of the model: a shadow endpoint is created once
+        # and deleted before the metrics are computed.
+        from .predict import open_model, predictions_for, with_predictions
 
-        started_predictions = time.perf_counter()
-        table = with_predictions(table, predictions_for(config, table, log=log))
-        log.info("Predictions computed in %.2fs", time.perf_counter() - started_predictions)
+        with open_model(config, list(table.feature_columns), log=log) as session:
+            if plan.needs_predictions:
+                started = time.perf_counter()
+                table = with_predictions(table, predictions_for(config, table, session=session))
+                log.info("Predictions computed in %.2fs", time.perf_counter() - started)
+            if plan.explain:
+                from .explain.analysis import explanations_for
+
+                explanations = explanations_for(
+                    config, table, session.scores, config_dir=config_dir, log=log
+                )
+                stats = session.stats
+                log.info(
+                    "Model calls for explanations: %d requests, %d rows (%.0f rows per request)",
+                    stats.requests,
+                    stats.rows,
+                    stats.rows_per_request,
+                )
 
     pre_section = post_section = None
     if plan.bias:
@@ -188,7 +248,13 @@ def analyze(
     notes = (REPORT_NOT_YET,) if plan.report else ()
     for note in notes:
         log.warning(note)
-    return AnalysisResult(pre_training=pre_section, post_training=post_section, notes=notes)
+    return AnalysisResult(
+        pre_training=pre_section,
+        post_training=post_section,
+        explanations=explanations.section() if explanations is not None else None,
+        shap=explanations.shap if explanations is not None else None,
+        notes=notes,
+    )
 
 
 def run(
@@ -205,12 +271,29 @@ def run(
             str(output), "the output path is a file, expected a folder", "pass a folder path"
         )
     result = analyze(config, dataset, config_dir=config_dir)
+    # analysis.json last: when it exists, every other output of the run is complete.
+    if result.shap is not None:
+        _write(output / SHAP_DIR / BASELINE_FILE, result.shap.baseline_csv())
+        log.info("Wrote baseline used to compute explanations to: %s", output / SHAP_DIR)
+        if result.shap.save_local:
+            _write(output / SHAP_DIR / LOCAL_FILE, result.shap.local_csv())
+            log.info(
+                "Wrote %d local explanations to: %s",
+                result.shap.local.shape[0],
+                output / SHAP_DIR / LOCAL_FILE,
+            )
     target = output / ANALYSIS_FILE
-    try:
-        write_atomic(target, dumps_analysis(result.to_dict()))
-    except OSError as exc:
-        raise OutputError(
-            str(output), f"cannot write {ANALYSIS_FILE} ({exc.strerror or type(exc).__name__})"
-        ) from exc
+    _write(target, dumps_analysis(result.to_dict()))
     log.info("Wrote %s", target)
     return result
+
+
+def _write(target: Path, text: str) -> None:
+    try:
+        write_atomic(target, text)
+    except OSError as exc:
+        raise OutputError(
+            str(target.parent),
+            f"cannot write {target.name} ({exc.strerror or type(exc).__name__})",
+            "check that the output folder is writable and has space",
+        ) from exc

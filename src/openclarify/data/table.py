@@ -49,6 +49,8 @@ class BiasTable:
         Columns that are model features: everything except label, predicted
         label, join column, ``excluded_columns`` and facet-dataset columns.
         FT uses these minus the facet under evaluation.
+    join:
+        The ``joinsource_name_or_index`` column (``None`` when not configured).
     """
 
     frame: pd.DataFrame
@@ -57,6 +59,7 @@ class BiasTable:
     group: str | None
     facets: list[FacetColumn] = field(default_factory=list)
     feature_columns: list[str] = field(default_factory=list)
+    join: str | None = None
 
     @property
     def n_rows(self) -> int:
@@ -264,4 +267,4 @@ def load_bias_table(config: Any, dataset: Path, config_dir: Path | None = None) 
     excluded = set(_names(frame, config.excluded_columns, "$.excluded_columns", "excluded"))
     not_features = {label, predicted, join, *excluded, *facet_side_columns}
     features = [c for c in main_columns if c not in not_features]
-    return BiasTable(frame, label, predicted, group, facets, features)
+    return BiasTable(frame, label, predicted, group, facets, features, join)

@@ -351,6 +351,7 @@ def explain(
     chunk_rows: int | None = None,
     features_to_explain: Sequence[int] | None = None,
     use_logit: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> KernelShapResult:
     """Kernel SHAP attributions of a batch model for many records.
 
@@ -385,6 +386,10 @@ def explain(
     use_logit : bool
         Explain ``g = logit`` of the (baseline-averaged) scores; scores must be
         probabilities, clipped to ``[LOGIT_EPS, 1 − LOGIT_EPS]``.
+    progress : callable, optional
+        ``progress(records_done, model_rows)`` after every chunk: records
+        explained so far and rows sent to ``predict`` so far (baseline
+        included).
 
     Returns
     -------
@@ -458,6 +463,7 @@ def explain(
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
 
+    model_rows = b
     for start in range(0, n, chunk_rows):
         stop = min(n, start + chunk_rows)
         # Full masks over all M columns: non-players are "present" (taken from the
@@ -494,6 +500,7 @@ def explain(
         else:
             rows = recs
         out = _predict(predict, rows)
+        model_rows += rows.shape[0]
         if out.shape[1] != k_out:
             raise ValueError(
                 f"predict returned {out.shape[1]} outputs for records but {k_out} for the baseline"
@@ -516,4 +523,6 @@ def explain(
                 pos += s
             elif len(p_idx) == 1:
                 phi[i, p_idx[0], :] = delta
+        if progress is not None:
+            progress(stop, model_rows)
     return KernelShapResult(phi, expected_value)

@@ -44,10 +44,11 @@ import pandas as pd
 
 from ..errors import ConfigError
 from .base import ModelOutput, Predictor
-from .batching import BatchStats, predict_all
-from .parse import parser_for, predicted_column
+from .batching import BatchStats
+from .parse import parser_for
 from .retry import RetryPolicy
 from .serialize import check_templates, request_content_type, serializer_for
+from .session import ModelSession
 
 if TYPE_CHECKING:
     from ..config import AnalysisConfig, PredictorConfig
@@ -57,9 +58,11 @@ __all__ = [
     "PREDICTED_LABEL_PREFIX",
     "BatchStats",
     "ModelOutput",
+    "ModelSession",
     "PredictRuntime",
     "Predictor",
     "check_predictor_config",
+    "open_model",
     "open_predictor",
     "predicted_label_name",
     "predictions_for",
@@ -269,12 +272,64 @@ def predicted_label_name(columns: Any) -> str:
     return f"{PREDICTED_LABEL_PREFIX}{n}"
 
 
+@contextmanager
+def open_model(
+    config: AnalysisConfig,
+    feature_names: list[str],
+    *,
+    log: logging.Logger | None = None,
+    runtime: PredictRuntime | None = None,
+) -> Iterator[ModelSession]:
+    """The model of ``$.predictor``, open for the whole ``with`` block.
+
+    Open it once per job: every method that needs the model (predicted labels
+    for post-training bias, SHAP, PDP) uses the same session, so a shadow
+    endpoint is created once and deleted when the block ends.  On exit
+    ``runtime.stats`` holds the session's totals
+    (:attr:`~openclarify.predict.session.ModelSession.stats`).
+
+    Raises
+    ------
+    ConfigError
+        Invalid predictor settings, or no feature columns to send.
+    PredictorError
+        The model cannot be reached, loaded or started.
+    """
+    runtime = runtime or PredictRuntime()
+    log = log or _log
+    predictor_config = _predictor(config)
+    if not feature_names:
+        raise ConfigError(
+            "$.excluded_columns",
+            "no feature columns are left to send to the model (every column is the label, "
+            "the join column, a facet-dataset column or excluded)",
+            "keep the model's feature columns out of $.excluded_columns",
+        )
+    with open_predictor(config, feature_names, runtime=runtime, log=log) as predictor:
+        session = ModelSession(
+            predictor,
+            max_payload_bytes=int(float(_setting(predictor_config, "max_payload_mb")) * _MB),
+            max_concurrency=int(_setting(predictor_config, "max_concurrency")),
+            label_headers=(
+                list(predictor_config.label_headers) if predictor_config.label_headers else None
+            ),
+            log=log,
+            progress_seconds=runtime.progress_seconds,
+            clock=runtime.clock,
+        )
+        try:
+            yield session
+        finally:
+            runtime.stats = session.stats
+
+
 def predictions_for(
     config: AnalysisConfig,
     table: BiasTable,
     *,
     log: logging.Logger | None = None,
     runtime: PredictRuntime | None = None,
+    session: ModelSession | None = None,
 ) -> pd.Series:
     """The model's predicted labels (or scores) for every row of ``table``.
 
@@ -291,6 +346,9 @@ def predictions_for(
         Logger for progress lines.
     runtime:
         Injectables (tests); defaults are right for real runs.
+    session:
+        An already open model (:func:`open_model`); without one, the model is
+        opened for this call only.
 
     Returns
     -------
@@ -304,33 +362,11 @@ def predictions_for(
     ConfigError, PredictorError
         Invalid predictor settings; a model that cannot give the predictions.
     """
-    runtime = runtime or PredictRuntime()
-    log = log or _log
-    predictor_config = _predictor(config)
     features = list(table.feature_columns)
-    if not features:
-        raise ConfigError(
-            "$.excluded_columns",
-            "no feature columns are left to send to the model (every column is the label, "
-            "the join column, a facet-dataset column or excluded)",
-            "keep the model's feature columns out of $.excluded_columns",
-        )
-    rows = table.frame[features]
-    with open_predictor(config, features, runtime=runtime, log=log) as predictor:
-        output, stats = predict_all(
-            predictor,
-            rows,
-            max_payload_bytes=int(float(_setting(predictor_config, "max_payload_mb")) * _MB),
-            max_concurrency=int(_setting(predictor_config, "max_concurrency")),
-            log=log,
-            progress_seconds=runtime.progress_seconds,
-            clock=runtime.clock,
-        )
-        headers = getattr(predictor, "label_headers", None)
-    runtime.stats = stats
-    if predictor_config.label_headers:
-        headers = list(predictor_config.label_headers)
-    column = predicted_column(output, headers)
+    if session is None:
+        with open_model(config, features, log=log, runtime=runtime) as opened:
+            return predictions_for(config, table, session=opened)
+    column = session.predicted_labels(table.frame[features])
     column.index = table.frame.index
     column.name = predicted_label_name(table.frame.columns)
     return column

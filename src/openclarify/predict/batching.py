@@ -207,6 +207,7 @@ def predict_all(
     log: logging.Logger | None = None,
     progress_seconds: float = 10.0,
     clock: Callable[[], float] = time.monotonic,
+    verbose: bool = True,
 ) -> tuple[ModelOutput, BatchStats]:
     """Outputs for every row of ``rows``, in row order.
 
@@ -226,6 +227,10 @@ def predict_all(
         Seconds between progress lines.
     clock:
         Monotonic clock (injectable for tests).
+    verbose:
+        Log the batch size and the summary at INFO (``False``: DEBUG, for
+        callers such as SHAP that predict many times and report progress
+        themselves).
 
     Returns
     -------
@@ -242,7 +247,9 @@ def predict_all(
     n = len(rows)
     started = clock()
     batch = initial_batch_rows(predictor, rows, max_payload_bytes, max_concurrency)
-    log.info(
+    level = logging.INFO if verbose else logging.DEBUG
+    log.log(
+        level,
         "Prediction batch size is initialized with %d rows (%s, up to %d requests in flight)",
         batch,
         predictor.description,
@@ -271,7 +278,8 @@ def predict_all(
                 with run.lock:
                     done_rows = run.done_rows
                 elapsed = max(now - started, 1e-9)
-                log.info(
+                log.log(
+                    level,
                     "Predicted %d of %d rows (%.0f%%), %.0f rows/s",
                     done_rows,
                     n,
@@ -286,7 +294,8 @@ def predict_all(
     _check_covered(outputs, n)
     stats = run.stats
     seconds = max(stats.seconds, 1e-9)
-    log.info(
+    log.log(
+        level,
         "Model endpoint delivered %.2f requests per second and a total of %d requests over "
         "%.2f seconds (%d rows, %.0f rows/s, %.0f rows per request)",
         stats.requests / seconds,

@@ -69,6 +69,7 @@ import jmespath
 import numpy as np
 import pandas as pd
 from jmespath.exceptions import JMESPathError
+from numpy.typing import NDArray
 
 from ..errors import ConfigError, PredictorError
 from .serialize import CSV, JSONLINES, SUPPORTED_TYPES
@@ -79,6 +80,7 @@ __all__ = [
     "parser_for",
     "predicted_column",
     "response_accept_type",
+    "score_matrix",
 ]
 
 _INT = re.compile(r"[+-]?\d+")
@@ -608,3 +610,59 @@ def predicted_column(
             "make the model return one type of label",
         )
     return pd.Series(values, dtype="float64" if rules == {"score"} else None)
+
+
+# ------------------------------------------------------------ scores for SHAP / PDP
+
+
+def score_matrix(output: ModelOutput, first_row: int = 1) -> NDArray[np.float64]:
+    """The model scores that SHAP and PDP explain, one row per record (contract §6.4).
+
+    The scores are what ``predictor.probability`` found; when only
+    ``predictor.label`` is set (or neither, so the whole output was kept) that
+    value is used instead, as Clarify does.  A single number per record gives
+    one column; a vector of ``K`` numbers gives ``K`` columns (one explained
+    output per class).  Numbers written as strings (``"0.73"`` in CSV) are read.
+
+    Parameters
+    ----------
+    output:
+        The model outputs of consecutive records.
+    first_row:
+        1-based number of the first record, for messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float64`` of shape ``(n, K)``.
+
+    Raises
+    ------
+    PredictorError
+        A record without a numeric score, a NaN score, or records whose score
+        vectors differ in length — naming the first such row, never its value.
+    """
+    values = output.scores if output.scores is not None else output.labels
+    if values is None or len(values) == 0:
+        return np.zeros((0, 1))
+    kinds = set(map(type, values))
+    if kinds <= {int, float}:  # the common case: one number per record
+        flat = np.asarray(values, dtype=np.float64)
+        if not np.isnan(flat).any():
+            return flat[:, None]
+    rows: list[list[float]] = []
+    for i, value in enumerate(values):
+        row = first_row + i
+        value = _flatten(value)
+        vector = value if isinstance(value, list) else [_scalar(value, row, "score")]
+        scores = _scores([_flatten(v) for v in vector], row)
+        if rows and len(scores) != len(rows[0]):
+            raise _row_error(
+                row,
+                f"has {len(scores)} scores, earlier records have {len(rows[0])}",
+                "make the model return the same number of scores for every record",
+            )
+        rows.append(scores)
+    if rows and not rows[0]:
+        raise _row_error(first_row, "has an empty list of scores")
+    return np.asarray(rows, dtype=np.float64)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..explain.analysis import ShapExplanation
 
 ANALYSIS_VERSION = "1.0"
 
@@ -88,6 +91,8 @@ class AnalysisResult:
     pre_training: BiasSection | None = None
     post_training: BiasSection | None = None
     explanations: dict[str, Any] | None = None
+    #: Local SHAP values and the baseline, for ``explanations_shap/`` (not in the JSON).
+    shap: ShapExplanation | None = None
     notes: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:

@@ -27,6 +27,8 @@ from sagemaker.clarify import (  # noqa: E402
     DataConfig,
     ModelConfig,
     ModelPredictedLabelConfig,
+    PDPConfig,
+    SHAPConfig,
     _AnalysisConfigGenerator,
 )
 
@@ -38,6 +40,8 @@ NAMESPACE = {
     "BiasConfig": BiasConfig,
     "ModelConfig": ModelConfig,
     "ModelPredictedLabelConfig": ModelPredictedLabelConfig,
+    "SHAPConfig": SHAPConfig,
+    "PDPConfig": PDPConfig,
 }
 
 DATA = """DataConfig(
@@ -95,6 +99,50 @@ CASES = {
         content_template='{"instances":$records}',
         record_template="$features_kvp",
     ),
+)""",
+    "shap_endpoint_csv": """_AnalysisConfigGenerator.explainability(
+    data_config=%(data)s,
+    model_config=ModelConfig(
+        endpoint_name="clarify-test-endpoint",
+        content_type="text/csv",
+        accept_type="text/csv",
+    ),
+    model_predicted_label_config=None,
+    explainability_config=SHAPConfig(
+        baseline=[[0.0, 0.0, 0.0, 0.0], [1.0, -1.0, 0.5, 0.25]],
+        num_samples=12,
+        agg_method="mean_abs",
+        seed=7,
+        save_local_shap_values=True,
+    ),
+)""",
+    "shap_pdp_shadow_jsonlines": """_AnalysisConfigGenerator.explainability(
+    data_config=%(data)s,
+    model_config=ModelConfig(
+        model_name="clarify-test-model",
+        instance_type="ml.m5.xlarge",
+        instance_count=1,
+        content_type="application/jsonlines",
+        accept_type="application/jsonlines",
+        content_template='{"features":$features}',
+    ),
+    model_predicted_label_config=ModelPredictedLabelConfig(probability="score"),
+    explainability_config=[
+        SHAPConfig(num_clusters=2, seed=3, use_logit=True, agg_method="median"),
+        PDPConfig(top_k_features=2, grid_resolution=6),
+    ],
+)""",
+    "pdp_endpoint_json": """_AnalysisConfigGenerator.explainability(
+    data_config=%(data)s,
+    model_config=ModelConfig(
+        endpoint_name="clarify-test-endpoint",
+        content_type="application/json",
+        accept_type="application/json",
+        content_template='{"instances":$records}',
+        record_template="$features_kvp",
+    ),
+    model_predicted_label_config=ModelPredictedLabelConfig(probability="predictions[*].score"),
+    explainability_config=PDPConfig(features=["x0", "x2"], grid_resolution=4),
 )""",
 }
 
