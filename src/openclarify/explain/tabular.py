@@ -142,4 +142,5 @@ def _categorical(values: NDArray[Any], dtype: Any) -> Any:
             return pd.array(values, dtype=dtype)
         except (TypeError, ValueError):
             return values
-    return values
+    # An explicit object Series: pandas would otherwise infer a string dtype for text.
+    return pd.Series(values, dtype=object)
