@@ -217,7 +217,12 @@ def analyze(
                 from .explain.analysis import explanations_for
 
                 explanations = explanations_for(
-                    config, table, session.scores, config_dir=config_dir, log=log
+                    config,
+                    table,
+                    session.scores,
+                    config_dir=config_dir,
+                    rows_per_call=session.rows_per_call,
+                    log=log,
                 )
                 stats = session.stats
                 log.info(

@@ -319,3 +319,23 @@ def test_oracle_sampled() -> None:
     assert (gap <= 5 * se).all(), (gap / (5 * se)).max()
     ratio = sd_ours / sd_shap
     assert ((ratio > 1 / 3) & (ratio < 3)).all(), ratio
+
+
+def test_a_rank_deficient_sample_still_adds_up() -> None:
+    """Two coalitions for six players: the normal equations are singular, so the
+    solver must fall back to the minimum-norm least-squares solution — finite
+    values whose sum is still exactly the prediction minus the expected value."""
+    from openclarify.explain.kernel_shap import NORMAL_EQUATIONS_MAX_COND, _solve
+
+    rng = np.random.default_rng(3)
+    x, bg = rng.normal(size=(3, 6)), rng.normal(size=(2, 6))
+    phi, ev = explain(_nonlinear, x, bg, num_samples=2, seed=1)
+    assert np.isfinite(phi).all()
+    np.testing.assert_allclose(phi.sum(axis=1) + ev, _nonlinear(x), rtol=0, atol=EXACT_TOL)
+    # the guard is what chose the path: this design is far beyond it
+    masks = np.array([[1, 0, 0, 0, 0, 0], [0, 1, 1, 1, 1, 1]], dtype=bool)
+    z = masks.astype(float)
+    xd = z[:, :-1] - z[:, -1:]
+    assert np.linalg.cond(xd.T @ xd) > NORMAL_EQUATIONS_MAX_COND
+    got = _solve(masks, np.ones(2), np.array([[0.5], [1.5]]), np.array([2.0]))
+    assert got.sum() == pytest.approx(2.0, abs=1e-12) and np.isfinite(got).all()

@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 
 from ..errors import ConfigError, PredictorError
 from .aggregate import aggregate
-from .kernel_shap import default_num_samples, explain
+from .kernel_shap import DEFAULT_MAX_BATCH_ROWS, default_num_samples, explain
 from .pdp import partial_dependence
 from .tabular import TabularCodec
 
@@ -231,6 +231,7 @@ def explain_records(
     agg_method: str = "mean_abs",
     use_logit: bool = False,
     chunk_rows: int | None = None,
+    max_batch_rows: int | None = None,
     log: logging.Logger | None = None,
 ) -> ShapExplanation:
     """Kernel SHAP for every row of ``features`` (contract §6.1).
@@ -252,7 +253,11 @@ def explain_records(
     num_samples, seed, agg_method, use_logit:
         ``methods.shap`` settings (see :func:`~openclarify.explain.kernel_shap.explain`).
     chunk_rows:
-        Records per model call (default: about 2^20 synthetic rows per call).
+        Records per model call (default: from ``max_batch_rows``).
+    max_batch_rows:
+        Synthetic rows per model call (default
+        :data:`~openclarify.explain.kernel_shap.DEFAULT_MAX_BATCH_ROWS`, right for
+        in-process models; remote models want more to keep requests in flight).
     log:
         Logger for progress lines.
     """
@@ -303,6 +308,7 @@ def explain_records(
         num_samples=num_samples,
         seed=seed,
         chunk_rows=chunk_rows,
+        max_batch_rows=max_batch_rows or DEFAULT_MAX_BATCH_ROWS,
         features_to_explain=positions if features_to_explain is not None else None,
         use_logit=use_logit,
         progress=progress,
@@ -379,6 +385,7 @@ def explanations_for(
     scores: ScoreFn,
     *,
     config_dir: Any = None,
+    rows_per_call: int | None = None,
     log: logging.Logger | None = None,
 ) -> Explanations:
     """Run ``methods.shap`` and then ``methods.pdp`` of ``config`` on ``table``.
@@ -394,6 +401,8 @@ def explanations_for(
         The model (:data:`ScoreFn`).
     config_dir:
         Folder a relative baseline file path is resolved against.
+    rows_per_call:
+        Synthetic rows per model call (``None``: the in-process default).
     log:
         Logger for progress lines.
     """
@@ -443,6 +452,7 @@ def explanations_for(
             seed=shap.seed,
             agg_method=shap.agg_method or "mean_abs",
             use_logit=bool(shap.use_logit),
+            max_batch_rows=rows_per_call,
             log=log,
         )
         shap_result = dataclasses.replace(

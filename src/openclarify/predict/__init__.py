@@ -72,6 +72,8 @@ __all__ = [
 #: Name of the predicted-label column the job adds (contract §7.4), plus ``<n>``.
 PREDICTED_LABEL_PREFIX: Final = "_aws_sagemaker_xai_predicted_labels_"
 _MB: Final = 1_000_000
+#: Rows per SHAP / PDP call to a remote model: ~30 full requests at 27k CSV rows.
+REMOTE_ROWS_PER_CALL: Final = 2**20
 
 _log = logging.getLogger("openclarify")
 
@@ -305,6 +307,8 @@ def open_model(
             "the join column, a facet-dataset column or excluded)",
             "keep the model's feature columns out of $.excluded_columns",
         )
+    from .remote import RemotePredictor
+
     with open_predictor(config, feature_names, runtime=runtime, log=log) as predictor:
         session = ModelSession(
             predictor,
@@ -316,6 +320,7 @@ def open_model(
             log=log,
             progress_seconds=runtime.progress_seconds,
             clock=runtime.clock,
+            rows_per_call=REMOTE_ROWS_PER_CALL if isinstance(predictor, RemotePredictor) else None,
         )
         try:
             yield session

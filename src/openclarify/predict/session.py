@@ -49,6 +49,8 @@ class ModelSession:
         call's final batch size.
     calls:
         Calls of :meth:`outputs` (one per SHAP chunk, PDP chunk or bias run).
+    rows_per_call:
+        Preferred rows per call (see the attribute comment).
     """
 
     predictor: Predictor
@@ -60,6 +62,10 @@ class ModelSession:
     clock: Callable[[], float] = time.monotonic
     stats: BatchStats = field(default_factory=BatchStats)
     calls: int = 0
+    #: Rows worth handing to :meth:`scores` in one call: enough for a remote model
+    #: to keep ``max_concurrency`` full requests in flight; ``None`` lets the caller
+    #: pick (an in-process model prefers cache-sized calls).
+    rows_per_call: int | None = None
 
     def outputs(self, rows: pd.DataFrame, *, verbose: bool = True) -> ModelOutput:
         """Raw model outputs for ``rows`` (feature columns only), in row order."""

@@ -1,0 +1,231 @@
+"""Kernel SHAP benchmark: openclarify against shap.KernelExplainer, in one run.
+
+Setting (issue 4): 100 records, ``nsamples=2048``, a 10-row k-means baseline,
+15 numeric features, two in-process models (logistic regression and gradient
+boosting).  For each model it prints
+
+* ``ours``: :func:`openclarify.explain.explain` (the estimator the job uses),
+  median of ``--repeats`` runs;
+* ``ours (job path)``: the same through :func:`openclarify.explain.analysis.explain_records`,
+  i.e. with the tabular codec and a DataFrame handed to the model, as a real job does;
+* ``shap``: ``shap.KernelExplainer(model, baseline).shap_values(records, nsamples=2048)``,
+  one run (it is slow), ``l1_reg=False`` so both solve the same problem;
+* ``model only``: the model evaluated on exactly the synthetic rows ours sends,
+  pre-built, in the same call sizes (median) — the floor any Kernel SHAP
+  implementation that calls the model on those rows has to pay;
+* the ratios shap/ours and ours/model-only, and the largest absolute difference
+  between the two sets of attributions (a sanity check, not an accuracy claim:
+  both sample coalitions, with different generators).
+
+Then, through the SageMaker endpoint emulator (``tests/emulator``, a local
+server spoken to with boto3) it explains ``--endpoint-records`` records and
+prints the requests made and rows per request (target ≥ 1,000).
+
+    python benchmarks/shap_bench.py                # everything (about a minute)
+    python benchmarks/shap_bench.py --skip-shap    # ours only
+
+Targets: ≥ 10× faster than shap.KernelExplainer for logistic regression; within
+2× of the model-only time for both models.  Machines are noisy: quote medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import statistics
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+N_FEATURES = 15
+N_RECORDS = 100
+N_SAMPLES = 2048
+N_BASELINE = 10
+
+
+def _data() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3000, N_FEATURES))
+    w = rng.normal(size=N_FEATURES)
+    y = (x @ w + 0.5 * x[:, 0] * x[:, 1] + rng.normal(size=len(x)) > 0).astype(int)
+    return x, y
+
+
+def _models(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    from sklearn.ensemble import GradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    return {
+        "logistic regression": LogisticRegression(max_iter=1000).fit(x, y),
+        "gradient boosting": GradientBoostingClassifier(
+            n_estimators=100, max_depth=3, random_state=0
+        ).fit(x, y),
+    }
+
+
+def _median_time(fn: Callable[[], Any], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def bench_model(
+    name: str, model: Any, records: np.ndarray, baseline: np.ndarray, repeats: int, skip_shap: bool
+) -> dict[str, Any]:
+    import pandas as pd
+
+    from openclarify.explain import explain
+    from openclarify.explain.analysis import explain_records
+
+    def predict(rows: np.ndarray) -> np.ndarray:
+        return np.asarray(model.predict_proba(rows)[:, 1])
+
+    # the exact arrays ours sends, to time the model alone on them
+    sent: list[np.ndarray] = []
+
+    def recording(rows: np.ndarray) -> np.ndarray:
+        sent.append(rows.copy())
+        return predict(rows)
+
+    ours_phi = explain(recording, records, baseline, num_samples=N_SAMPLES, seed=0).phi[:, :, 0]
+    model_rows = sum(len(a) for a in sent)
+    model_only = _median_time(lambda: [predict(a) for a in sent], repeats)
+    sent.clear()
+    ours = _median_time(
+        lambda: explain(predict, records, baseline, num_samples=N_SAMPLES, seed=0), repeats
+    )
+
+    columns = [f"f{j}" for j in range(N_FEATURES)]
+    frame = pd.DataFrame(records, columns=columns)
+    base_frame = pd.DataFrame(baseline, columns=columns)
+
+    def scores(rows: pd.DataFrame) -> np.ndarray:
+        return np.asarray(model.predict_proba(rows.to_numpy())[:, 1])[:, None]
+
+    quiet = logging.getLogger("openclarify.bench")
+    quiet.setLevel(logging.WARNING)
+    job_path = _median_time(
+        lambda: explain_records(
+            frame, base_frame, scores, num_samples=N_SAMPLES, seed=0, log=quiet
+        ),
+        repeats,
+    )
+
+    shap_time = float("nan")
+    max_diff = float("nan")
+    if not skip_shap:
+        import shap
+
+        explainer = shap.KernelExplainer(predict, baseline)
+        started = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs = explainer.shap_values(records, nsamples=N_SAMPLES, l1_reg=False, silent=True)
+        shap_time = time.perf_counter() - started
+        max_diff = float(np.abs(np.asarray(theirs).reshape(ours_phi.shape) - ours_phi).max())
+    return {
+        "model": name,
+        "ours": ours,
+        "job_path": job_path,
+        "shap": shap_time,
+        "model_only": model_only,
+        "model_rows": model_rows,
+        "max_diff": max_diff,
+    }
+
+
+def bench_endpoint(n_records: int) -> dict[str, Any]:
+    """Explain ``n_records`` rows of the emulator's dataset through its endpoint (CSV)."""
+    sys.path.insert(0, str(ROOT))
+    import pandas as pd
+
+    from openclarify.config import load_config
+    from openclarify.explain.analysis import explain_records
+    from openclarify.predict import open_model
+    from tests.emulator import start_emulator
+    from tests.emulator.model import SklearnModel
+
+    model = SklearnModel(n_features=N_FEATURES, n_rows=max(n_records, 50))
+    names = [f"x{j}" for j in range(N_FEATURES)]
+    features = pd.DataFrame(np.asarray(model.dataset.X)[:n_records], columns=names)
+    baseline = features.iloc[:N_BASELINE].reset_index(drop=True)
+    config = load_config(
+        {
+            "dataset_type": "text/csv",
+            "headers": names,
+            "predictor": {
+                "endpoint_name": "clarify-test-endpoint",
+                "content_type": "text/csv",
+                "accept_type": "text/csv",
+            },
+            "methods": {"shap": {"num_samples": N_SAMPLES}},
+        }
+    )
+    quiet = logging.getLogger("openclarify.bench")
+    with start_emulator(model=model) as emulator, open_model(config, names, log=quiet) as s:
+        started = time.perf_counter()
+        explain_records(
+            features,
+            baseline,
+            s.scores,
+            num_samples=N_SAMPLES,
+            seed=0,
+            max_batch_rows=s.rows_per_call,
+            log=quiet,
+        )
+        seconds = time.perf_counter() - started
+        requests = len(emulator.invocations)
+        rows = sum(r.n_records or 0 for r in emulator.invocations)
+    return {"records": n_records, "requests": requests, "rows": rows, "seconds": seconds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--skip-shap", action="store_true")
+    parser.add_argument("--endpoint-records", type=int, default=20)
+    args = parser.parse_args()
+
+    from sklearn.cluster import KMeans
+
+    x, y = _data()
+    baseline = KMeans(N_BASELINE, n_init=10, random_state=0).fit(x).cluster_centers_
+    records = x[-N_RECORDS:]
+    print(
+        f"{N_RECORDS} records x {N_FEATURES} features, nsamples={N_SAMPLES}, "
+        f"{N_BASELINE}-row k-means baseline; medians of {args.repeats} runs (shap: 1 run)"
+    )
+    header = (
+        f"{'model':<20} {'ours s':>8} {'job path s':>10} {'shap s':>8} {'model-only s':>12} "
+        f"{'shap/ours':>9} {'ours/model':>10} {'max |diff|':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, model in _models(x, y).items():
+        r = bench_model(name, model, records, baseline, args.repeats, args.skip_shap)
+        print(
+            f"{r['model']:<20} {r['ours']:>8.3f} {r['job_path']:>10.3f} {r['shap']:>8.2f} "
+            f"{r['model_only']:>12.3f} {r['shap'] / r['ours']:>9.1f} "
+            f"{r['ours'] / r['model_only']:>10.2f} {r['max_diff']:>10.2e}"
+        )
+    print(f"(model rows per explanation run: {r['model_rows']:,})")
+    if args.endpoint_records:
+        e = bench_endpoint(args.endpoint_records)
+        print(
+            f"endpoint (emulator, text/csv): {e['records']} records, {e['requests']} requests, "
+            f"{e['rows']:,} rows, {e['rows'] / max(e['requests'], 1):,.0f} rows per request, "
+            f"{e['seconds']:.2f}s"
+        )
+
+
+if __name__ == "__main__":
+    main()
