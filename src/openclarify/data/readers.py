@@ -174,8 +174,10 @@ def read_jsonlines(
 ) -> pd.DataFrame:
     """Read SageMaker dense JSON Lines: one JSON object per line."""
     feature_expr = _compile(features, "$.features")
-    label_expr = _compile(label, "$.label") if label else None
-    predicted_expr = _compile(predicted, "$.predicted_label") if predicted else None
+    # "is not None", as in _json_column_names: an empty expression must fail here,
+    # not silently drop a column that the column names still count
+    label_expr = _compile(label, "$.label") if label is not None else None
+    predicted_expr = _compile(predicted, "$.predicted_label") if predicted is not None else None
     rows: list[list[Any]] = []
     width: int | None = None
     for file in dataset_files(path):

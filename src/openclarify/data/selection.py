@@ -173,6 +173,8 @@ def categorical_mask(
         return np.asarray(table[shifted], dtype=bool)
     if not isinstance(data.dtype, pd.CategoricalDtype):
         data = data.astype("category")
+    if len(data.cat.categories) == 0:  # every value missing: nothing can match
+        return np.zeros(len(data), dtype=bool)
     matched = matched_categories(data.cat.categories, first, values)
     codes = data.cat.codes.to_numpy()
     return np.asarray((codes >= 0) & matched[np.maximum(codes, 0)], dtype=bool)

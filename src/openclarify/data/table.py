@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ConfigError, DatasetError
+from ..limits import check_dataset_fits
 from . import readers
 
 #: Column name used when ``predicted_label_dataset_uri`` is given without
@@ -184,6 +185,7 @@ def _names(
 
 def load_bias_table(config: Any, dataset: Path, config_dir: Path | None = None) -> BiasTable:
     """Read the dataset(s) and resolve every configured column."""
+    check_dataset_fits(readers.dataset_files(dataset), config.dataset_type)
     frame = read_main_table(config, dataset)
     frame.columns = [str(c) for c in frame.columns]
     if frame.columns.duplicated().any():

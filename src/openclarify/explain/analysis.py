@@ -38,6 +38,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ..errors import ConfigError, PredictorError
+from ..limits import check_shap_fits
 from .aggregate import aggregate
 from .kernel_shap import DEFAULT_MAX_BATCH_ROWS, default_num_samples, explain
 from .pdp import partial_dependence
@@ -263,6 +264,13 @@ def explain_records(
     """
     log = log or _log
     names = [str(c) for c in features.columns]
+    explained = list(features_to_explain) if features_to_explain is not None else names
+    players = len(explained)
+    coalitions = num_samples if num_samples is not None else default_num_samples(max(players, 1))
+    if players < 63:
+        coalitions = min(coalitions, 2**players - 2)
+    model_rows = check_shap_fits(coalitions, len(baseline), len(names), len(features))
+    log.info("SHAP will evaluate the model on about %d rows", model_rows)
     codec = TabularCodec.fit(features, baseline)
     records = codec.encode(features)
     background = codec.encode(baseline)
@@ -271,7 +279,6 @@ def explain_records(
     def predict(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
         return model(codec.decode(matrix))
 
-    explained = list(features_to_explain) if features_to_explain is not None else names
     positions = [names.index(name) for name in explained]
     positions.sort()
     n, m = records.shape
