@@ -18,6 +18,7 @@ from .bias.registry import select
 from .config import AnalysisConfig, load_config
 from .data.table import load_bias_table
 from .errors import ConfigError, OutputError
+from .locations import Locations
 from .results import AnalysisResult, dumps_analysis, write_atomic
 
 log = logging.getLogger("openclarify")
@@ -155,13 +156,31 @@ def plan_analysis(config: AnalysisConfig) -> Plan:
     return plan
 
 
-def resolve_dataset(config: AnalysisConfig, dataset: Path | None) -> Path:
+def resolve_dataset(
+    config: AnalysisConfig, dataset: Path | None, locations: Locations | None = None
+) -> Path:
     """The dataset path: the explicit one, else a local ``dataset_uri``."""
     if dataset is not None:
         return dataset
     if config.dataset_uri:
-        return Path(config.dataset_uri)
+        return (locations or Locations()).local(config.dataset_uri, "$.dataset_uri")
     raise ConfigError("dataset", "no dataset given", "pass --dataset PATH or set $.dataset_uri")
+
+
+def _locate_model(config: AnalysisConfig, locations: Locations) -> AnalysisConfig:
+    """``config`` with an in-process ``model_path`` found like every other path.
+
+    Relative to the config (not the working directory), and confined to the
+    input folder in container mode.
+    """
+    predictor = config.predictor
+    extension = predictor.openclarify if predictor is not None else None
+    if predictor is None or extension is None or extension.model_path is None:
+        return config
+    located = locations.local(extension.model_path, "$.predictor.openclarify.model_path")
+    extension = extension.model_copy(update={"model_path": str(located)})
+    predictor = predictor.model_copy(update={"openclarify": extension})
+    return config.model_copy(update={"predictor": predictor})
 
 
 def analyze(
@@ -169,6 +188,7 @@ def analyze(
     dataset: str | Path | None = None,
     *,
     config_dir: Path | None = None,
+    input_root: Path | None = None,
     n_jobs: int | None = -1,
 ) -> AnalysisResult:
     """Run the analysis and return the result (writes nothing).
@@ -182,7 +202,10 @@ def analyze(
         The dataset file or folder (optional when ``dataset_uri`` is a local
         path).
     config_dir:
-        Folder that relative side-dataset paths are resolved against.
+        Folder that relative paths in the config are resolved against.
+    input_root:
+        Container mode: every path the config names must resolve inside this
+        folder (see :mod:`openclarify.locations`).
     n_jobs:
         Cores for the Flip Test's neighbour search (-1 = all).
     """
@@ -190,11 +213,13 @@ def analyze(
         if isinstance(config, str | Path) and config_dir is None:
             config_dir = Path(config).parent
         config = load_config(config if not isinstance(config, str) else Path(config))
+    locations = Locations(config_dir, input_root)
+    config = _locate_model(config, locations)
     plan = plan_analysis(config)
-    path = resolve_dataset(config, Path(dataset) if dataset is not None else None)
+    path = resolve_dataset(config, Path(dataset) if dataset is not None else None, locations)
 
     started = time.perf_counter()
-    table = load_bias_table(config, path, config_dir)
+    table = load_bias_table(config, path, locations)
     log.info(
         "Loaded %d rows, %d columns in %.2fs",
         table.n_rows,
@@ -220,7 +245,7 @@ def analyze(
                     config,
                     table,
                     session.scores,
-                    config_dir=config_dir,
+                    locations=locations,
                     rows_per_call=session.rows_per_call,
                     log=log,
                 )
@@ -268,6 +293,7 @@ def run(
     output_dir: str | Path,
     *,
     config_dir: Path | None = None,
+    input_root: Path | None = None,
 ) -> AnalysisResult:
     """:func:`analyze`, then write ``analysis.json`` atomically to ``output_dir``."""
     output = Path(output_dir)
@@ -275,7 +301,7 @@ def run(
         raise OutputError(
             str(output), "the output path is a file, expected a folder", "pass a folder path"
         )
-    result = analyze(config, dataset, config_dir=config_dir)
+    result = analyze(config, dataset, config_dir=config_dir, input_root=input_root)
     # analysis.json last: when it exists, every other output of the run is complete.
     if result.shap is not None:
         _write(output / SHAP_DIR / BASELINE_FILE, result.shap.baseline_csv())

@@ -91,7 +91,13 @@ def _analyse(paths: ContainerPaths, outcome: _Outcome) -> None:
         log.info("Analysis config path: %s", paths.config)
         log.info("Dataset path: %s", paths.data)
         dataset = paths.data if paths.data.exists() else None
-        result = job.run(paths.config, dataset, paths.output, config_dir=paths.config.parent)
+        result = job.run(
+            paths.config,
+            dataset,
+            paths.output,
+            config_dir=paths.config.parent,
+            input_root=paths.base / "processing",
+        )
         outcome.message = SUCCESS_MESSAGE + "".join(f"; note: {note}" for note in result.notes)
         outcome.code = 0
     except UserError as exc:

@@ -10,6 +10,7 @@ import pytest
 
 from openclarify.errors import ConfigError, DatasetError
 from openclarify.explain.baseline_input import baseline_from_config
+from openclarify.locations import Locations
 
 FEATURES = pd.DataFrame(
     {
@@ -38,7 +39,7 @@ def resolve(
         FEATURES,
         dataset_type=dataset_type,
         features_expression=features,
-        config_dir=config_dir,
+        locations=Locations(config_dir=config_dir),
     )
 
 
@@ -77,7 +78,7 @@ def test_a_number_for_a_text_column_is_its_text() -> None:
         ([[1, 2]], "$.methods.shap.baseline[0]", "has 2 values but the model has 3 features"),
         ([[1, 2, "a"], [1, "x", "a"]], "$.methods.shap.baseline[1]", "column 'income' is numeric"),
         ([7], "$.methods.shap.baseline[0]", "expected a list of 3 feature values, found int"),
-        ("s3://bucket/baseline.csv", "$.methods.shap.baseline", "not supported yet"),
+        ("s3://bucket/baseline.csv", "$.methods.shap.baseline", "not supported yet: s3://"),
         ("missing.csv", "$.methods.shap.baseline", "no baseline file at"),
     ],
 )

@@ -661,6 +661,21 @@ class ReportConfig(ConfigModel):
     name: NonEmptyStr | None = None
     title: Str | None = None
 
+    @model_validator(mode="after")
+    def _check_plain_file_name(self) -> ReportConfig:
+        # The name becomes a file name in the output folder: a path separator or a
+        # leading dot could write outside it or hide the file.
+        name = self.name
+        if name is not None and (
+            "/" in name or "\\" in name or name.startswith(".") or "\x00" in name
+        ):
+            fail(
+                "'name' must be a plain file name (no '/', '\\' or leading '.')",
+                "Use a name such as 'report'.",
+                ".name",
+            )
+        return self
+
 
 class MethodsConfig(ConfigModel):
     """``methods``: the analyses to run; any subset, may be empty (contract §2.8).

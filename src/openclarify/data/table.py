@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..errors import ConfigError, DatasetError
 from ..limits import check_dataset_fits
+from ..locations import Locations
 from . import readers
 
 #: Column name used when ``predicted_label_dataset_uri`` is given without
@@ -106,19 +107,6 @@ def _require_scalars(frame: pd.DataFrame, column: str, path: str, what: str) -> 
         )
 
 
-def _local_path(uri: str, path: str, base: Path | None) -> Path:
-    if uri.startswith("s3://"):
-        raise ConfigError(
-            path,
-            "not supported yet: s3:// side datasets",
-            "download the file and give a local path",
-        )
-    candidate = Path(uri)
-    if not candidate.is_absolute() and base is not None and not candidate.exists():
-        candidate = base / candidate
-    return candidate
-
-
 def _join_side(main: pd.DataFrame, side: pd.DataFrame, join: str | None, path: str) -> pd.DataFrame:
     """Attach a side dataset by the join column, or by position."""
     clash = [c for c in side.columns if c in main.columns and c != join]
@@ -183,8 +171,15 @@ def _names(
     return [_resolve(frame, item, f"{path}[{i}]", what) for i, item in enumerate(items or [])]
 
 
-def load_bias_table(config: Any, dataset: Path, config_dir: Path | None = None) -> BiasTable:
-    """Read the dataset(s) and resolve every configured column."""
+def load_bias_table(
+    config: Any, dataset: Path, locations: Locations | Path | None = None
+) -> BiasTable:
+    """Read the dataset(s) and resolve every configured column.
+
+    ``locations`` finds the side datasets (a bare folder means "next to the config").
+    """
+    if not isinstance(locations, Locations):
+        locations = Locations(config_dir=locations)
     check_dataset_fits(readers.dataset_files(dataset), config.dataset_type)
     frame = read_main_table(config, dataset)
     frame.columns = [str(c) for c in frame.columns]
@@ -206,7 +201,7 @@ def load_bias_table(config: Any, dataset: Path, config_dir: Path | None = None) 
     facet_side_columns: list[str] = []
     if config.facet_dataset_uri:
         side = readers.read_side_csv(
-            _local_path(config.facet_dataset_uri, "$.facet_dataset_uri", config_dir),
+            locations.local(config.facet_dataset_uri, "$.facet_dataset_uri"),
             config.facet_headers,
         )
         facet_side_columns = [c for c in side.columns if c != join]
@@ -230,9 +225,7 @@ def load_bias_table(config: Any, dataset: Path, config_dir: Path | None = None) 
             predicted_name = positions.get(predicted_name, predicted_name)
     if config.predicted_label_dataset_uri:
         side = readers.read_side_csv(
-            _local_path(
-                config.predicted_label_dataset_uri, "$.predicted_label_dataset_uri", config_dir
-            ),
+            locations.local(config.predicted_label_dataset_uri, "$.predicted_label_dataset_uri"),
             config.predicted_label_headers,
         )
         if predicted_name is None:

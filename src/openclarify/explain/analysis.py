@@ -391,7 +391,7 @@ def explanations_for(
     table: Any,
     scores: ScoreFn,
     *,
-    config_dir: Any = None,
+    locations: Any = None,
     rows_per_call: int | None = None,
     log: logging.Logger | None = None,
 ) -> Explanations:
@@ -406,8 +406,8 @@ def explanations_for(
         ``feature_columns`` are the model's input.
     scores:
         The model (:data:`ScoreFn`).
-    config_dir:
-        Folder a relative baseline file path is resolved against.
+    locations:
+        :class:`~openclarify.locations.Locations` for a baseline file.
     rows_per_call:
         Synthetic rows per model call (``None``: the in-process default).
     log:
@@ -438,7 +438,7 @@ def explanations_for(
                 features,
                 dataset_type=config.dataset_type,
                 features_expression=config.features,
-                config_dir=config_dir,
+                locations=locations,
             )
             log.info("Using the given baseline of %d row(s)", len(baseline))
         else:

@@ -21,7 +21,6 @@ a :class:`~openclarify.errors.ConfigError` naming the row and the column.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import jmespath
@@ -30,6 +29,7 @@ from jmespath.exceptions import JMESPathError
 
 from ..data import readers
 from ..errors import ConfigError, DatasetError
+from ..locations import Locations
 
 __all__ = ["BASELINE_PATH", "baseline_from_config"]
 
@@ -42,7 +42,7 @@ def baseline_from_config(
     *,
     dataset_type: str,
     features_expression: str | None,
-    config_dir: Path | None,
+    locations: Locations | None = None,
 ) -> pd.DataFrame:
     """The configured baseline as a frame with the columns and dtypes of ``features``.
 
@@ -56,8 +56,9 @@ def baseline_from_config(
         ``$.dataset_type``.
     features_expression:
         ``$.features`` (JMESPath), for JSON Lines / JSON baselines.
-    config_dir:
-        Folder that a relative baseline path is resolved against.
+    locations:
+        How a baseline file path is found (relative to the config; confined to the
+        input folder in container mode).
 
     Raises
     ------
@@ -69,7 +70,9 @@ def baseline_from_config(
     """
     names = [str(c) for c in features.columns]
     if isinstance(baseline, str):
-        frame = _from_file(baseline, names, dataset_type, features_expression, config_dir)
+        frame = _from_file(
+            baseline, names, dataset_type, features_expression, locations or Locations()
+        )
         where = f"{BASELINE_PATH} (file)"
     elif isinstance(baseline, Mapping):
         rows = _search(features_expression, baseline, BASELINE_PATH, dataset_type)
@@ -132,17 +135,9 @@ def _from_file(
     names: list[str],
     dataset_type: str,
     features_expression: str | None,
-    config_dir: Path | None,
+    locations: Locations,
 ) -> pd.DataFrame:
-    if uri.startswith("s3://"):
-        raise ConfigError(
-            BASELINE_PATH,
-            "not supported yet: an s3:// baseline",
-            "download the file and give its local path, or give the rows inline",
-        )
-    path = Path(uri)
-    if not path.is_absolute() and config_dir is not None:
-        path = config_dir / path
+    path = locations.local(uri, BASELINE_PATH)
     if not path.exists():
         raise ConfigError(BASELINE_PATH, f"no baseline file at {path}", "check the path")
     if dataset_type in (readers.JSONLINES, readers.JSON):
