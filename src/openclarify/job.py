@@ -8,6 +8,7 @@ parses arguments or decides exit codes.
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,10 +101,6 @@ def plan_analysis(config: AnalysisConfig) -> Plan:
             "is required when methods.shap is not run (top_k_features ranks by SHAP)",
             "list the features to plot, or add methods.shap",
         )
-    if config.dataset_uri is not None and config.dataset_uri.startswith("s3://"):
-        raise _not_supported(
-            "$.dataset_uri", "s3:// dataset_uri", "download the data and pass it with --dataset"
-        )
 
     pre = methods.pre_training_bias.methods if methods.pre_training_bias is not None else None
     post = methods.post_training_bias.methods if methods.post_training_bias is not None else None
@@ -159,11 +156,18 @@ def plan_analysis(config: AnalysisConfig) -> Plan:
 def resolve_dataset(
     config: AnalysisConfig, dataset: Path | None, locations: Locations | None = None
 ) -> Path:
-    """The dataset path: the explicit one, else a local ``dataset_uri``."""
-    if dataset is not None:
+    """The dataset path.
+
+    From the command line the explicit ``--dataset`` wins; in the container
+    ``dataset_uri`` takes precedence over the ``dataset`` processing input
+    (contract §1.3).  An ``s3://`` ``dataset_uri`` is downloaded.
+    """
+    locations = locations or Locations()
+    in_container = locations.input_root is not None
+    if dataset is not None and not (in_container and config.dataset_uri):
         return dataset
     if config.dataset_uri:
-        return (locations or Locations()).local(config.dataset_uri, "$.dataset_uri")
+        return locations.local(config.dataset_uri, "$.dataset_uri")
     raise ConfigError("dataset", "no dataset given", "pass --dataset PATH or set $.dataset_uri")
 
 
@@ -213,10 +217,17 @@ def analyze(
         if isinstance(config, str | Path) and config_dir is None:
             config_dir = Path(config).parent
         config = load_config(config if not isinstance(config, str) else Path(config))
-    locations = Locations(config_dir, input_root)
+    with tempfile.TemporaryDirectory(prefix="openclarify-") as scratch:
+        locations = Locations(config_dir, input_root, Path(scratch))
+        return _analyze(config, Path(dataset) if dataset is not None else None, locations, n_jobs)
+
+
+def _analyze(
+    config: AnalysisConfig, dataset: Path | None, locations: Locations, n_jobs: int | None
+) -> AnalysisResult:
     config = _locate_model(config, locations)
     plan = plan_analysis(config)
-    path = resolve_dataset(config, Path(dataset) if dataset is not None else None, locations)
+    path = resolve_dataset(config, dataset, locations)
 
     started = time.perf_counter()
     table = load_bias_table(config, path, locations)
@@ -295,7 +306,21 @@ def run(
     config_dir: Path | None = None,
     input_root: Path | None = None,
 ) -> AnalysisResult:
-    """:func:`analyze`, then write ``analysis.json`` atomically to ``output_dir``."""
+    """:func:`analyze`, then write every output file atomically to ``output_dir``.
+
+    ``output_dir`` may be ``s3://bucket/prefix``: the files are written to a
+    temporary folder first and uploaded once all are complete, ``analysis.json``
+    last (:func:`openclarify.storage.upload_folder`).
+    """
+    if isinstance(output_dir, str) and output_dir.startswith("s3://"):
+        from . import storage
+
+        storage.parse_s3_uri(output_dir, "--output")  # a typo fails before the analysis
+        with tempfile.TemporaryDirectory(prefix="openclarify-output-") as staging:
+            result = run(config, dataset, staging, config_dir=config_dir, input_root=input_root)
+            uploaded = storage.upload_folder(Path(staging), output_dir, where="--output")
+        log.info("Uploaded %d file(s) to %s", len(uploaded), output_dir)
+        return result
     output = Path(output_dir)
     if output.exists() and not output.is_dir():
         raise OutputError(

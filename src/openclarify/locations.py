@@ -13,15 +13,18 @@ in-process ``model_path``.  :meth:`Locations.local` turns each into a local path
   (``/opt/ml/processing``, where SageMaker mounts every ``ProcessingInput``), so a
   config cannot make the job read ``/etc/passwd`` or a credentials file and put
   its values into results or logs;
-* ``s3://`` URIs are refused here until S3 input is enabled.
+* an ``s3://`` URI (an object, or a prefix standing for every object under it) is
+  downloaded through boto3 (:mod:`openclarify.storage`) into its own folder under
+  ``scratch`` and read from there; credentials come from the standard boto3 chain.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ConfigError, DatasetError, UserError
 
 __all__ = ["Locations"]
 
@@ -37,10 +40,13 @@ class Locations:
     input_root:
         Container mode: the folder every path must stay inside; ``None`` outside a
         container (a local user may read any file they can).
+    scratch:
+        Folder for S3 downloads (the job's temporary folder).
     """
 
     config_dir: Path | None = None
     input_root: Path | None = None
+    scratch: Path | None = None
 
     def local(self, uri: str, where: str) -> Path:
         """The local path of ``uri`` (named at JSON path ``where``).
@@ -48,15 +54,13 @@ class Locations:
         Raises
         ------
         ConfigError
-            An ``s3://`` URI (not supported yet), or in container mode a path that
-            resolves outside ``input_root``.
+            In container mode, a path that resolves outside ``input_root``.
+        UserError
+            An S3 object or prefix that cannot be downloaded (``DatasetError``;
+            ``ConfigError`` for the SHAP baseline, which belongs to the config).
         """
         if uri.startswith("s3://"):
-            raise ConfigError(
-                where,
-                "not supported yet: s3:// URIs in the config",
-                "download the file and give a local path",
-            )
+            return self.download(uri, where)
         candidate = Path(uri)
         relative = not candidate.is_absolute() and self.config_dir is not None
         if relative and (self.input_root is not None or not candidate.exists()):
@@ -70,3 +74,18 @@ class Locations:
                     f"give a path under {root} (a ProcessingInput destination)",
                 )
         return candidate
+
+    def download(self, uri: str, where: str) -> Path:
+        """Download an ``s3://`` object or prefix; the local file or folder to read."""
+        from . import storage
+
+        if self.scratch is None:
+            raise ConfigError(where, "s3:// URIs can only be read while a job runs")
+        # one folder per URI: a prefix is read back as its whole folder
+        folder = self.scratch / hashlib.sha256(uri.encode()).hexdigest()[:16]
+        if folder.exists():  # the same URI named twice (e.g. two side datasets)
+            files = [p for p in folder.iterdir()]
+            return files[0] if len(files) == 1 and files[0].is_file() else folder
+        folder.mkdir(parents=True)
+        error: type[UserError] = ConfigError if where.startswith("$.methods") else DatasetError
+        return storage.download(uri, folder, where=where, error=error)

@@ -78,7 +78,6 @@ def test_a_number_for_a_text_column_is_its_text() -> None:
         ([[1, 2]], "$.methods.shap.baseline[0]", "has 2 values but the model has 3 features"),
         ([[1, 2, "a"], [1, "x", "a"]], "$.methods.shap.baseline[1]", "column 'income' is numeric"),
         ([7], "$.methods.shap.baseline[0]", "expected a list of 3 feature values, found int"),
-        ("s3://bucket/baseline.csv", "$.methods.shap.baseline", "not supported yet: s3://"),
         ("missing.csv", "$.methods.shap.baseline", "no baseline file at"),
     ],
 )
