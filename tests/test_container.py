@@ -336,3 +336,46 @@ def test_stop_signal_exits_cleanly(tmp_path: Path, where: str, signum: signal.Si
     assert output_files(base) == []  # no analysis.json, no .tmp
     leftovers = [p.name for p in (base / "output").iterdir() if p.name != "message"]
     assert leftovers == []
+
+
+def test_stop_after_shap_files_were_written_leaves_nothing(tmp_path: Path) -> None:
+    """SIGTERM after ``explanations_shap/baseline.csv`` is written: no file, no folder left."""
+    import joblib
+    from sklearn.linear_model import LinearRegression
+
+    config = contract_config()
+    config["excluded_columns"] = ["g"]
+    model_file = tmp_path / "model.joblib"
+    joblib.dump(LinearRegression().fit([[0, 1.0], [1, 2.0], [1, 0.5]], [0.0, 1.0, 0.3]), model_file)
+    config["predictor"] = {
+        "openclarify": {"model_path": "model.joblib", "allow_code_execution": True}
+    }
+    config["methods"]["shap"] = {"num_clusters": 2, "seed": 1}
+    base = layout(tmp_path / "ml", config, CASE / "data")
+    shutil.copy(model_file, base / "processing" / "input" / "config" / "model.joblib")
+    ready = tmp_path / "ready"
+    env = {**os.environ, "PYTHONPATH": str(REPO_SRC)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(base), str(ready), "written"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert child.poll() is None, child.communicate()
+            assert time.monotonic() < deadline, "child never reached the pause"
+            time.sleep(0.02)
+        # the pause is right after the first output file: the SHAP baseline
+        assert (base / "processing" / "output" / "explanations_shap" / "baseline.csv").exists()
+        child.send_signal(signal.SIGTERM)
+        _, err = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == 143, err
+    assert message(base) == "Stopped: received SIGTERM; no results were written"
+    assert output_files(base) == []

@@ -128,6 +128,10 @@ def _remove_partial_files(folder: Path, since: float) -> None:
     for written in folder.rglob("*"):
         if written.is_file() and written.stat().st_mtime >= since - 1:
             written.unlink(missing_ok=True)
+    # folders this run created (explanations_shap/) go too, once empty; deepest first
+    for made in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if made.is_dir() and made.stat().st_mtime >= since - 1 and not any(made.iterdir()):
+            made.rmdir()
 
 
 def run_container(base_dir: str | Path = "/opt/ml") -> int:
