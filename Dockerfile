@@ -71,20 +71,31 @@ ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PATH="/opt/openclarify/bin:${PATH}"
 
+# pango (and its fontconfig/harfbuzz dependencies) is the layout library that
+# weasyprint prints report.pdf with; fonts-dejavu-core gives the report's font.
+# Versions follow the pinned Debian release of the base image.
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
+
 COPY --from=build /opt/openclarify /opt/openclarify
 COPY container/entrypoint.sh /usr/local/bin/openclarify-entrypoint
 
 # Mode set here rather than with COPY --chmod so that the legacy builder works
-# too; the smoke test proves the console script and its imports resolve.
+# too; the smoke test proves the console script and its imports resolve. Importing
+# matplotlib's font manager builds its font cache once, in the image, instead of
+# in every job; importing weasyprint proves pango is found.
 RUN chmod 0755 /usr/local/bin/openclarify-entrypoint \
- && openclarify --help > /dev/null
+ && openclarify --help > /dev/null \
+ && python -c "import matplotlib.font_manager, weasyprint"
 
 # No USER: the image runs as root, on purpose. SageMaker Processing mounts
 # /opt/ml/processing/{input,output} and /opt/ml/output owned by root, so a
 # non-root user could not write analysis.json or the exit message there, and
 # the job would fail without saying why. What limits the exposure instead: the
 # job is a batch process with no network listener, the image adds no setuid
-# binaries and no packages beyond the pinned lock, and the venv keeps no
+# binaries and no packages beyond the pinned lock and pango, and the venv keeps no
 # package installer.
 
 # StopProcessingJob / the job's MaxRuntimeInSeconds send SIGTERM, then SIGKILL.

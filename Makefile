@@ -5,12 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE ?= post_training_predicted_label_csv
 
-.PHONY: help venv run run-model test lint format typecheck pytest goldens sdk-configs bench clean
+.PHONY: help venv run run-model test lint format typecheck pytest fuzz audit goldens sdk-configs bench clean
 
 help:
 	@echo "make run      create .venv, install, run a bundled sample config"
 	@echo "make run-model  post-training bias through a local model server (offline)"
 	@echo "make test     lint, type-check and run the test suite"
+	@echo "make fuzz     the full fuzzing run (10,000 configs, 1,000 datasets)"
+	@echo "make audit    pip-audit of the installed dependencies"
 	@echo "make goldens  regenerate golden files with smclarify 0.5 (side venv)"
 	@echo "make bench    run the bias benchmark"
 
@@ -51,6 +53,16 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest
+
+# The full fuzzing run (make test runs a fast subset); the tally is what README quotes.
+fuzz: $(STAMP)
+	mkdir -p out
+	OPENCLARIFY_FUZZ_TALLY=out/fuzz_tally.json $(BIN)/python -m pytest -q -m fuzz tests/fuzz
+	@cat out/fuzz_tally.json
+
+# Known vulnerabilities in the installed dependencies (fails on any found).
+audit: $(STAMP)
+	$(BIN)/pip-audit --progress-spinner off
 
 # Golden files come from smclarify 0.5 itself, in a pinned side environment.
 .venv-golden/.installed: tests/golden/requirements.txt

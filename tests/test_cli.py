@@ -75,8 +75,6 @@ def test_analyze_writes_analysis_json_and_prints_the_table(
         "description": "Class Imbalance (CI)",
         "value": 0.2,
     }
-    assert sorted(p.name for p in out.iterdir()) == ["analysis.json"]
-
     stdout = captured.out.splitlines()
     assert stdout[0] == f"Wrote {out / 'analysis.json'}"
     header = stdout[1].split()
@@ -86,14 +84,13 @@ def test_analyze_writes_analysis_json_and_prints_the_table(
     assert row[:2] == ["f", "1"]
     values = dict(zip(header[1:], row[2:], strict=True))
     assert values["CI"] == "0.2" and values["DPL"] == "0.4167" and values["DI"] == "0.75"
-    # the note about methods.report is logged (stderr), not part of the table
-    assert any(
-        line.endswith(
-            "WARNING report files (methods.report) are not produced yet; "
-            "analysis.json has every result"
-        )
-        for line in captured.err.splitlines()
-    )
+    # methods.report: the three report files sit next to analysis.json
+    assert sorted(p.name for p in out.iterdir()) == [
+        "analysis.json",
+        "report.html",
+        "report.ipynb",
+        "report.pdf",
+    ]
 
 
 def test_analyze_missing_dataset_exits_4(

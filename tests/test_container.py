@@ -79,11 +79,8 @@ def test_success_writes_analysis_and_completed_message(tmp_path: Path) -> None:
     assert run_container(base) == 0
     text = message(base)
     assert text.startswith("Completed:")
-    assert text == (
-        "Completed: openclarify analysis ran successfully; note: report files "
-        "(methods.report) are not produced yet; analysis.json has every result"
-    )
-    assert output_files(base) == ["analysis.json"]
+    assert text == "Completed: openclarify analysis ran successfully"
+    assert output_files(base) == ["analysis.json", "report.html", "report.ipynb", "report.pdf"]
     document = json.loads((base / "processing" / "output" / "analysis.json").read_text())
     assert list(document) == ["version", "post_training_bias_metrics", "pre_training_bias_metrics"]
 
@@ -131,17 +128,17 @@ def test_huge_error_is_clipped_to_1024_bytes(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("char", ["x", "é", "€", "😀"])
-def test_huge_dataset_error_is_clipped_on_a_character_boundary(tmp_path: Path, char: str) -> None:
-    # the facet name comes back in the message in full: 5000 characters
+def test_huge_name_is_elided_on_a_character_boundary(tmp_path: Path, char: str) -> None:
+    # a 5000-character facet name is shortened in the middle (by characters, so a
+    # multi-byte character is never cut) and the message stays one readable line
     config = contract_config()
     config["facet"][0]["name_or_index"] = char * 5000
     base = layout(tmp_path, config, CASE / "data")
     assert run_container(base) == 4
-    text = message(base)
-    assert text.startswith("ClientError: $.facet[0].name_or_index: facet column '")
-    assert text.endswith("...")
-    # as long as the limit allows, short only by a partial character
-    assert MESSAGE_LIMIT - len(char.encode()) < len(text.encode()) <= MESSAGE_LIMIT
+    text = message(base)  # ≤ 1024 bytes and valid UTF-8, or this raises
+    assert text.startswith("ClientError: $.facet[0].name_or_index: facet column '" + char * 95)
+    assert "…(5002 chars)…" in text  # the quoted name: 5000 characters and its quotes
+    assert "Fix: " in text
     assert output_files(base) == []
 
 

@@ -4,6 +4,8 @@
     openclarify validate  --config analysis_config.json
     openclarify container [--base-dir /opt/ml]
     openclarify metrics
+    openclarify report    RUN/analysis.json --output DIR
+    openclarify report    --compare A/analysis.json B/analysis.json --output DIR
 
 Exit codes are those of :mod:`openclarify.errors`.
 """
@@ -11,14 +13,15 @@ Exit codes are those of :mod:`openclarify.errors`.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .errors import UserError
+from .errors import DatasetError, OutputError, UserError
 
 if TYPE_CHECKING:
     from .results import AnalysisResult
@@ -49,7 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument(
         "--dataset", type=Path, help="dataset file or folder (default: $.dataset_uri)"
     )
-    analyze.add_argument("--output", required=True, type=Path, help="folder for analysis.json")
+    # a str, not a Path: Path("s3://b/p") would collapse the "//"
+    analyze.add_argument(
+        "--output", required=True, help="folder for the results, or s3://bucket/prefix"
+    )
 
     validate = sub.add_parser("validate", help="check an analysis_config.json without data")
     validate.add_argument("--config", required=True, type=Path, help="analysis_config.json")
@@ -58,17 +64,132 @@ def _parser() -> argparse.ArgumentParser:
     container.add_argument("--base-dir", default="/opt/ml", type=Path, help="default: /opt/ml")
 
     sub.add_parser("metrics", help="list the bias metrics")
+
+    report = sub.add_parser(
+        "report",
+        help="render report.html/.ipynb/.pdf from an analysis.json, or compare two runs",
+        description="Render the report of one run from its analysis.json (the statistics that "
+        "need the dataset are left out), or two runs side by side with --compare.",
+    )
+    report.add_argument("analysis", nargs="?", type=Path, help="analysis.json (or its folder)")
+    report.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("A", "B"),
+        help="two analysis.json files (or folders) to show side by side, A then B",
+    )
+    report.add_argument("--output", required=True, type=Path, help="folder for the report files")
+    report.add_argument("--name", help="file name without extension (default: report / comparison)")
+    report.add_argument("--title", help="title shown in the report")
+    report.add_argument("--no-pdf", action="store_true", help="skip the PDF (the slowest part)")
     return parser
 
 
-def _print_summary(result: AnalysisResult, output: Path) -> None:
+def _read_analysis(path: Path) -> dict[str, Any]:
+    """An analysis.json document; every problem is a one-line DatasetError."""
+    from .job import ANALYSIS_FILE
+
+    if path.is_dir():
+        path = path / ANALYSIS_FILE
+    if not path.is_file():
+        raise DatasetError(str(path), "file not found", "give the path of a run's analysis.json")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DatasetError(
+            str(path),
+            f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
+            "give an analysis.json written by openclarify or SageMaker Clarify",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DatasetError(str(path), f"cannot be read ({type(exc).__name__})") from None
+    if not isinstance(document, dict) or "version" not in document:
+        raise DatasetError(
+            str(path),
+            'is not an analysis.json document (expected a JSON object with "version")',
+            "give an analysis.json written by openclarify or SageMaker Clarify",
+        )
+    return document
+
+
+def _output_folder(output: Path) -> Path:
+    if output.exists() and not output.is_dir():
+        raise OutputError(
+            str(output), "the output path is a file, expected a folder", "pass a folder path"
+        )
+    return output
+
+
+def _place_analysis(source: Path, copy: Path, document: dict[str, Any]) -> None:
+    """Put analysis.json next to the notebook, which re-reads it from its own folder."""
+    from .results import write_atomic
+
+    if copy.exists():
+        if copy.resolve() == source.resolve():
+            return
+        try:
+            same = json.loads(copy.read_text(encoding="utf-8")) == document
+        except (OSError, ValueError):
+            same = False
+        if not same:
+            raise OutputError(
+                str(copy),
+                "the output folder already holds a different analysis.json",
+                "choose an empty folder or the run's own folder",
+            )
+        return
+    try:
+        write_atomic(copy, source.read_bytes())
+    except OSError as exc:
+        raise OutputError(
+            str(copy.parent), f"cannot write {copy.name} ({exc.strerror or type(exc).__name__})"
+        ) from None
+
+
+def _report_command(args: argparse.Namespace) -> int:
+    """``openclarify report``: one run re-rendered, or two runs compared."""
+    from . import report
+    from .job import ANALYSIS_FILE
+
+    output = _output_folder(args.output)
+    if args.compare is not None:
+        first, second = (_read_analysis(p) for p in args.compare)
+        name = args.name or "comparison"
+        notes = report.write_comparison(
+            first,
+            second,
+            output,
+            name=name,
+            name_a=str(args.compare[0]),
+            name_b=str(args.compare[1]),
+            title=args.title,
+            pdf=not args.no_pdf,
+        )
+    else:
+        document = _read_analysis(args.analysis)
+        source = args.analysis / ANALYSIS_FILE if args.analysis.is_dir() else args.analysis
+        _place_analysis(source, output / ANALYSIS_FILE, document)
+        name = args.name or report.DEFAULT_NAME
+        notes = report.write_reports(
+            document, output, name=name, title=args.title, pdf=not args.no_pdf
+        )
+    for note in notes:
+        print(f"error: {note}", file=sys.stderr)
+    if notes:
+        return OutputError.exit_code
+    print(f"Wrote {name} files to {output}")
+    return 0
+
+
+def _print_summary(result: AnalysisResult, output: str) -> None:
     """Where analysis.json went and a short table of the metric values."""
     import pandas as pd
 
     from .job import ANALYSIS_FILE
 
     frame = result.metrics_frame()
-    print(f"Wrote {output / ANALYSIS_FILE}")
+    print(f"Wrote {output.rstrip('/')}/{ANALYSIS_FILE}")
     if len(frame):
         table = frame.pivot_table(
             index=["facet", "value_or_threshold"],
@@ -83,7 +204,10 @@ def _print_summary(result: AnalysisResult, output: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``openclarify`` command; returns the exit code."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "report" and (args.analysis is None) == (args.compare is None):
+        parser.error("report: give either one analysis.json or --compare A B")
     _configure_logging(args.verbose)
     try:
         if args.command == "container":
@@ -98,6 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"{spec.code:6} {spec.stage:14} {spec.value_range:12} fair={spec.fair_value:g}  {spec.description}"
                 )
             return 0
+        if args.command == "report":
+            return _report_command(args)
         from . import job
 
         if args.command == "validate":

@@ -25,6 +25,8 @@ code   meaning
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "AnalysisError",
     "ConfigError",
@@ -35,6 +37,23 @@ __all__ = [
     "PredictorError",
     "UserError",
 ]
+
+
+#: Longest run of non-blank characters kept whole in a message (longer: head…tail).
+MAX_TOKEN_CHARS = 160  # file paths stay whole
+#: Longest ``where`` / ``problem`` (and ``fix``) of a :class:`UserError`.
+MAX_WHERE_CHARS = 200
+MAX_PROBLEM_CHARS = 600
+
+_LONG_TOKEN = re.compile(rf"\S{{{MAX_TOKEN_CHARS + 1},}}")
+
+
+def _bounded(text: str, limit: int) -> str:
+    """``text`` with over-long tokens elided in the middle, then cut to ``limit``."""
+    text = _LONG_TOKEN.sub(
+        lambda m: f"{m.group()[:96]}…({len(m.group())} chars)…{m.group()[-48:]}", text
+    )
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class OpenClarifyError(Exception):
@@ -60,9 +79,11 @@ class UserError(OpenClarifyError):
     exit_code = 3
 
     def __init__(self, where: str, problem: str, fix: str | None = None) -> None:
-        self.where = where
-        self.problem = problem
-        self.fix = fix
+        # Names from configs and datasets can be arbitrarily long (a 5,000-character
+        # column name); the message must still read as one line.
+        self.where = _bounded(where, MAX_WHERE_CHARS)
+        self.problem = _bounded(problem, MAX_PROBLEM_CHARS)
+        self.fix = _bounded(fix, MAX_PROBLEM_CHARS) if fix is not None else None
         super().__init__(self.render())
 
     def render(self) -> str:

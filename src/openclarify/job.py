@@ -7,6 +7,7 @@ parses arguments or decides exit codes.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import tempfile
 import time
@@ -28,9 +29,6 @@ ANALYSIS_FILE = "analysis.json"
 SHAP_DIR = "explanations_shap"
 BASELINE_FILE = "baseline.csv"
 LOCAL_FILE = "out.csv"
-REPORT_NOT_YET = (
-    "report files (methods.report) are not produced yet; analysis.json has every result"
-)
 
 
 @dataclass(frozen=True)
@@ -269,6 +267,7 @@ def _analyze(
                 )
 
     pre_section = post_section = None
+    report_stats = None
     if plan.bias:
         started = time.perf_counter()
         labels = resolve_labels(
@@ -285,16 +284,18 @@ def _analyze(
             n_jobs,
         )
         log.info("Bias metrics computed in %.2fs", time.perf_counter() - started)
+        if plan.report:
+            from .report import compute_report_stats
 
-    notes = (REPORT_NOT_YET,) if plan.report else ()
-    for note in notes:
-        log.warning(note)
+            report_stats = compute_report_stats(table, labels, log=log)  # never raises
+
     return AnalysisResult(
         pre_training=pre_section,
         post_training=post_section,
         explanations=explanations.section() if explanations is not None else None,
         shap=explanations.shap if explanations is not None else None,
-        notes=notes,
+        report_stats=report_stats,
+        config=config,
     )
 
 
@@ -327,7 +328,8 @@ def run(
             str(output), "the output path is a file, expected a folder", "pass a folder path"
         )
     result = analyze(config, dataset, config_dir=config_dir, input_root=input_root)
-    # analysis.json last: when it exists, every other output of the run is complete.
+    # explanations_shap/ before analysis.json: when it exists, the results are complete
+    # (reports follow it; a report failure never fails the job).
     if result.shap is not None:
         _write(output / SHAP_DIR / BASELINE_FILE, result.shap.baseline_csv())
         log.info("Wrote baseline used to compute explanations to: %s", output / SHAP_DIR)
@@ -339,8 +341,27 @@ def run(
                 output / SHAP_DIR / LOCAL_FILE,
             )
     target = output / ANALYSIS_FILE
-    _write(target, dumps_analysis(result.to_dict()))
+    document = result.to_dict()
+    _write(target, dumps_analysis(document))
     log.info("Wrote %s", target)
+    report = result.config.methods.report if result.config is not None else None
+    if report is not None:
+        # after analysis.json, as Clarify does: the notebook re-reads it.  A report
+        # that cannot be rendered never fails the job; the notes say why.
+        from .report import write_reports
+
+        notes = write_reports(
+            document,
+            output,
+            name=report.name or "report",
+            title=report.title,
+            stats=result.report_stats,
+            config=result.config.model_dump(mode="json", exclude_none=True)
+            if result.config is not None
+            else None,
+            log=log,
+        )
+        result = dataclasses.replace(result, notes=result.notes + tuple(notes))
     return result
 
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..config import AnalysisConfig
     from ..explain.analysis import ShapExplanation
+    from ..report import ReportStats
 
 ANALYSIS_VERSION = "1.0"
 
@@ -93,6 +95,10 @@ class AnalysisResult:
     explanations: dict[str, Any] | None = None
     #: Local SHAP values and the baseline, for ``explanations_shap/`` (not in the JSON).
     shap: ShapExplanation | None = None
+    #: Per-facet-group statistics and model performance, for the report (not in the JSON).
+    report_stats: ReportStats | None = None
+    #: The validated config the run used.
+    config: AnalysisConfig | None = None
     notes: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,0 +1,218 @@
+"""Charts as inline SVG strings (matplotlib, headless; imported only here).
+
+Figures are built with :class:`matplotlib.figure.Figure` on an Agg canvas —
+never ``pyplot`` — so no display, no global figure registry and no state
+shared with a notebook kernel's own backend.  Output is deterministic (fixed
+SVG id salt, no date) and text stays text (``svg.fonttype = "none"``), so the
+values in a chart can be searched and are escaped by matplotlib's SVG writer.
+Mathtext is off: a ``$`` in a facet value is shown as a ``$``.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from . import flags
+from .compare import CompareRow
+from .content import MAX_CHART_GROUPS, GroupMetrics, MetricRow, PdpFeature, ShapLabel
+from .stats import GroupStats
+
+#: Colours of the flags (also used by the HTML stylesheet).
+COLOURS = {"fair": "#2e7d32", "notable": "#e0a100", "far": "#c62828", "error": "#9e9e9e"}
+POSITIVE = "#1565c0"
+NEGATIVE = "#cfd8dc"
+#: Bars of metric gaps are drawn within ±this (a longer bar is clipped and marked).
+GAP_AXIS = 1.0
+WIDTH_IN = 6.4
+
+# Typed as Any: matplotlib's stubs only accept a dict keyed by literal rc names.
+_RC: Any = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "openclarify-report",
+    "text.parse_math": False,
+    "font.size": 9,
+    "font.family": "DejaVu Sans",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+
+
+@contextmanager
+def _figure(height: float) -> Iterator[Figure]:
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(WIDTH_IN, height), layout="constrained")
+        FigureCanvasAgg(fig)
+        yield fig
+
+
+def _svg(fig: Figure) -> str:
+    """The figure as an ``<svg>`` element (no XML prolog), ready to inline."""
+    buffer = io.StringIO()
+    with matplotlib.rc_context(_RC):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def label_distribution(groups: Sequence[GroupStats], label: str, positive: str) -> str:
+    """Share of positive labels per facet group, with the group's share of rows.
+
+    At most :data:`~openclarify.report.content.MAX_CHART_GROUPS` groups are
+    drawn: the largest by rows, in their original order.
+    """
+    if len(groups) > MAX_CHART_GROUPS:
+        keep = sorted(range(len(groups)), key=lambda i: -groups[i].rows)[:MAX_CHART_GROUPS]
+        groups = [groups[i] for i in sorted(keep)]
+    names = [_short(g.value_or_threshold) for g in groups]
+    rates = [g.positive_label_rate or 0.0 for g in groups]
+    with _figure(0.6 + 0.38 * len(groups)) as fig:
+        ax = fig.add_subplot()
+        ys = list(range(len(groups)))
+        ax.barh(ys, rates, color=POSITIVE, label=f"{_short(label)} = {_short(positive)}")
+        ax.barh(ys, [1 - r for r in rates], left=rates, color=NEGATIVE, label="other labels")
+        for y, group, rate in zip(ys, groups, rates, strict=True):
+            text = "no rows" if group.positive_label_rate is None else f"{rate:.1%}"
+            ax.text(0.01, y, text, va="center", ha="left", color="white", fontsize=8)
+            ax.text(1.01, y, f"{group.proportion:.1%} of rows", va="center", fontsize=8)
+        ax.set_yticks(ys, names)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("share of rows in the group")
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False)
+        return _svg(fig)
+
+
+def metric_gaps(group: GroupMetrics) -> str:
+    """Each metric's distance from its fair value, coloured by its flag.
+
+    Ratio metrics (fair value 1) are drawn as ``value - 1``.  Dashed lines mark
+    the flag thresholds of difference metrics (:mod:`openclarify.report.flags`).
+    """
+    rows = [r for r in group.metrics if r.value is not None]
+    with _figure(0.7 + 0.26 * max(len(rows), 1)) as fig:
+        ax = fig.add_subplot()
+        ys = list(range(len(rows)))
+        widths = []
+        for row in rows:
+            delta = (row.value if row.value is not None else row.fair_value) - row.fair_value
+            widths.append(max(-GAP_AXIS, min(GAP_AXIS, delta)) if not math.isnan(delta) else 0.0)
+        ax.barh(ys, widths, color=[COLOURS[r.flag] for r in rows])
+        for y, row, width in zip(ys, rows, widths, strict=True):
+            clipped = row.value is not None and abs(row.value - row.fair_value) > GAP_AXIS
+            text = row.shown + (" ▸" if clipped else "")
+            ax.text(
+                width + (0.02 if width >= 0 else -0.02),
+                y,
+                text,
+                va="center",
+                ha="left" if width >= 0 else "right",
+                fontsize=7.5,
+            )
+        for x in (flags.NOTABLE_GAP, flags.FAR_GAP):
+            for sign in (-1, 1):
+                ax.axvline(
+                    sign * x, color="#757575", lw=0.6, ls="--" if x == flags.FAR_GAP else ":"
+                )
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(ys, [f"{r.code} (fair {r.fair})" for r in rows])
+        ax.invert_yaxis()
+        ax.set_xlim(-GAP_AXIS - 0.25, GAP_AXIS + 0.25)
+        ax.set_xlabel("value − fair value (clipped to ±1)")
+        return _svg(fig)
+
+
+def shap_bars(label: ShapLabel) -> str:
+    """The top features by absolute global SHAP value."""
+    features = [_short(name) for name, _ in label.top]
+    values = [value for _, value in label.top]
+    with _figure(0.7 + 0.28 * max(len(features), 1)) as fig:
+        ax = fig.add_subplot()
+        ys = list(range(len(features)))
+        ax.barh(ys, values, color=[POSITIVE if v >= 0 else COLOURS["far"] for v in values])
+        ax.set_yticks(ys, features)
+        ax.invert_yaxis()
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_xlabel(f"global SHAP value ({_short(label.label)})")
+        return _svg(fig)
+
+
+def pdp_plot(feature: PdpFeature) -> str:
+    """Model output against the feature's value, over the data distribution."""
+    with _figure(2.6) as fig:
+        ax = fig.add_subplot()
+        categorical = feature.data_type == "categorical"
+        xs: list[float] = list(range(len(feature.values)))
+        if not categorical:
+            try:
+                xs = [float(v) for v in feature.values]
+            except (TypeError, ValueError):
+                categorical = True
+        share = ax.twinx()
+        share.spines["right"].set_visible(True)
+        width = 0.8 if categorical or len(xs) < 2 else (max(xs) - min(xs)) / len(xs) * 0.9
+        share.bar(xs, feature.distribution, width=width, color=NEGATIVE, zorder=0)
+        share.set_ylabel("share of rows")
+        ax.set_zorder(share.get_zorder() + 1)
+        ax.patch.set_visible(False)
+        headers = feature.label_headers or tuple(
+            f"label{i}" for i in range(len(feature.predictions))
+        )
+        for header, predictions in zip(headers, feature.predictions, strict=False):
+            ax.plot(xs, predictions, marker="o", ms=3, label=_short(header))
+        if categorical:
+            ax.set_xticks(xs, [_short(str(v), 16) for v in feature.values], rotation=30)
+        ax.set_xlabel(_short(feature.feature))
+        ax.set_ylabel("model output")
+        if len(feature.predictions) > 1:
+            ax.legend(frameon=False, fontsize=7)
+        return _svg(fig)
+
+
+def _clipped_delta(row: MetricRow | None) -> float:
+    if row is None or row.value is None or math.isnan(row.value):
+        return 0.0
+    return max(-GAP_AXIS, min(GAP_AXIS, row.value - row.fair_value))
+
+
+def compare_gaps(rows: Sequence[CompareRow]) -> str:
+    """Each metric's distance from fair in run A (grey) and run B (flag colour)."""
+    with _figure(0.8 + 0.32 * max(len(rows), 1)) as fig:
+        ax = fig.add_subplot()
+        ys = list(range(len(rows)))
+        ax.barh(
+            [y - 0.2 for y in ys],
+            [_clipped_delta(r.a) for r in rows],
+            height=0.38,
+            color="#9e9e9e",
+            label="A",
+        )
+        ax.barh(
+            [y + 0.2 for y in ys],
+            [_clipped_delta(r.b) for r in rows],
+            height=0.38,
+            color=[COLOURS[r.b.flag] if r.b is not None else "#ffffff" for r in rows],
+            label="B",
+        )
+        for x in (flags.NOTABLE_GAP, flags.FAR_GAP):
+            for sign in (-1, 1):
+                ax.axvline(
+                    sign * x, color="#757575", lw=0.6, ls="--" if x == flags.FAR_GAP else ":"
+                )
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(ys, [r.code for r in rows])
+        ax.invert_yaxis()
+        ax.set_xlim(-GAP_AXIS - 0.1, GAP_AXIS + 0.1)
+        ax.set_xlabel("value − fair value (clipped to ±1); upper bar A, lower bar B")
+        return _svg(fig)

@@ -1,0 +1,144 @@
+"""The report as a Jupyter notebook (nbformat; imported only here).
+
+The notebook carries the same sections as the HTML page, pre-rendered as
+outputs, so it reads complete without running.  Run top to bottom (Jupyter,
+``nbclient``) it re-reads ``analysis.json`` from its own folder and renders the
+sections again with this package; what cannot come from ``analysis.json`` —
+the statistics that need the dataset, the configuration and the versions of
+the run — is stored in the first code cell.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat import v4
+
+from .content import Report, build_report
+from .stats import ReportStats
+
+ANALYSIS_FILE = "analysis.json"
+KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+_TITLES = {
+    "summary": "Summary",
+    "statistics": "Basic statistics per facet value",
+    "pre_training": "Pre-training bias metrics",
+    "post_training": "Post-training bias metrics",
+    "performance": "Model performance",
+    "shap": "Feature attributions (SHAP)",
+    "pdp": "Partial dependence plots",
+    "thresholds": "How values are flagged",
+    "configuration": "Configuration and versions",
+}
+
+
+@dataclass(frozen=True)
+class NotebookReport:
+    """A report with its sections rendered once, for the notebook's cells."""
+
+    report: Report
+    sections: dict[str, str]
+
+
+def load_report(
+    analysis: str | Path = ANALYSIS_FILE,
+    *,
+    title: str | None,
+    stats: dict[str, Any] | None,
+    config: dict[str, Any] | None,
+    versions: dict[str, str] | None,
+) -> NotebookReport:
+    """Build and render the report from ``analysis.json`` (the notebook's first cell)."""
+    from . import html
+
+    document = json.loads(Path(analysis).read_text(encoding="utf-8"))
+    report = build_report(
+        document,
+        title=title,
+        stats=ReportStats.from_dict(stats) if stats is not None else None,
+        config=config,
+        versions=versions,
+    )
+    log = logging.getLogger("openclarify")
+    return NotebookReport(report, {key: str(part) for key, part in html.sections(report, log)})
+
+
+def show(notebook_report: NotebookReport, section: str) -> None:
+    """Display one section (inside a notebook kernel)."""
+    from IPython.display import HTML, display
+
+    from .html import fragment
+
+    display(HTML(fragment(notebook_report.sections[section])))
+
+
+def _setup_source(report: Report) -> str:
+    stats = None if report.stats is None else report.stats.to_dict()
+
+    def literal(value: Any) -> str:
+        # JSON text inside a Python string literal: always valid source, and
+        # NaN/inf never appear (allow_nan=False would fail the write instead).
+        return f"json.loads({json.dumps(value, ensure_ascii=False, default=str)!r})"
+
+    return "\n".join(
+        [
+            "# Re-renders the report from analysis.json in this folder. The statistics that",
+            "# need the dataset, the configuration and the versions of the run are stored here.",
+            "import json",
+            "",
+            "from openclarify.report.html import stylesheet",
+            "from openclarify.report.notebook import load_report, show",
+            "from IPython.display import HTML, display",
+            "",
+            f"STATS = {literal(stats)}",
+            f"CONFIG = {literal(report.config)}",
+            f"VERSIONS = {literal(report.versions)}",
+            f"REPORT = load_report({ANALYSIS_FILE!r}, title={report.title!r}, stats=STATS, "
+            "config=CONFIG, versions=VERSIONS)",
+            'display(HTML(f"<style>{stylesheet()}</style>"))',
+        ]
+    )
+
+
+def _html_output(text: str, plain: str) -> Any:
+    return v4.new_output("display_data", data={"text/html": text, "text/plain": plain})
+
+
+def build_notebook(report: Report, sections: list[tuple[str, str]], css: str) -> Any:
+    """The notebook node: markdown headings, code cells and pre-rendered outputs."""
+    from .html import fragment
+
+    cells = [
+        v4.new_markdown_cell(
+            f"# {html_lib.escape(report.title)}\n\n"
+            "Rendered from `analysis.json` in this folder; run all cells to render it again."
+        )
+    ]
+    setup = v4.new_code_cell(_setup_source(report))
+    setup.outputs = [_html_output(f"<style>{css}</style>", "")]
+    cells.append(setup)
+    for key, part in sections:
+        cell = v4.new_code_cell(f"show(REPORT, {key!r})")
+        cell.outputs = [_html_output(fragment(part), f"<{_TITLES.get(key, key)}>")]
+        cells.append(cell)
+    # Stable cell ids: the same analysis gives the same file.
+    for i, cell in enumerate(cells):
+        cell["id"] = f"cell-{i:02d}"
+    notebook = v4.new_notebook(
+        cells=cells,
+        metadata={"kernelspec": KERNEL, "language_info": {"name": "python"}},
+    )
+    nbformat.validate(notebook)
+    return notebook
+
+
+def notebook_text(report: Report, sections: list[tuple[str, str]], css: str) -> str:
+    """The ``.ipynb`` file's text."""
+    return str(nbformat.writes(build_notebook(report, sections, css)))
