@@ -40,7 +40,10 @@ CASES = {
     "jsonlines": SAMPLES / "jsonlines" / "applications.jsonl",
     "parquet": SAMPLES / "parquet" / "loans.parquet",
     "local_model_server": SAMPLES / "post_training_predicted_label_csv" / "loans_scored.csv",
+    "explain_local_model": SAMPLES / "post_training_predicted_label_csv" / "loans_scored.csv",
 }
+#: Cases whose model is ``local_model_server/serve.py``.
+MODEL_CASES = ("local_model_server", "explain_local_model")
 
 VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "wbr", "source"}
 

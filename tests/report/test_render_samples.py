@@ -16,6 +16,7 @@ from openclarify.report.content import format_value, to_float
 
 from .conftest import (
     CASES,
+    MODEL_CASES,
     SAMPLES,
     Rendered,
     document_metrics,
@@ -38,7 +39,7 @@ def test_every_sample_case_is_covered() -> None:
 @pytest.fixture(scope="module", params=sorted(CASES))
 def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     case = request.param
-    server = request.getfixturevalue("model_server") if case == "local_model_server" else None
+    server = request.getfixturevalue("model_server") if case in MODEL_CASES else None
     return render_case(case, tmp_path_factory.mktemp(case), server)
 
 
@@ -167,3 +168,20 @@ def test_stored_notebook_outputs_equal_the_html_sections(rendered: Rendered) -> 
     for fragment in fragments:
         inner = fragment.removeprefix('<div class="oc-report">').removesuffix("</div>")
         assert inner in page
+
+
+@pytest.fixture(scope="module")
+def explained(model_server: str, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+    return render_case("explain_local_model", tmp_path_factory.mktemp("explained"), model_server)
+
+
+def test_shap_and_pdp_sections_carry_the_values(explained: Rendered) -> None:
+    text = " ".join(parse_page(explained.html.read_text(encoding="utf-8")).text)
+    kernel_shap = explained.document["explanations"]["kernel_shap"]["approved"]
+    for feature, value in kernel_shap["global_shap_values"].items():
+        assert feature in text
+        assert f"{value:.4f}" in text
+    pdp = explained.document["explanations"]["pdp"]
+    assert len(pdp) == 3
+    for plot in pdp:
+        assert plot["feature_name"] in text
