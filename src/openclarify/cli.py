@@ -56,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument(
         "--output", required=True, help="folder for the results, or s3://bucket/prefix"
     )
+    analyze.add_argument(
+        "--backend",
+        choices=["local", "memory"],
+        default="local",
+        help="local: stream record batches where possible (default); memory: load the table",
+    )
 
     validate = sub.add_parser("validate", help="check an analysis_config.json without data")
     validate.add_argument("--config", required=True, type=Path, help="analysis_config.json")
@@ -232,7 +238,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             job.plan_analysis(load_config(args.config))
             print(f"{args.config}: valid")
             return 0
-        result = job.run(args.config, args.dataset, args.output, config_dir=args.config.parent)
+        result = job.run(
+            args.config,
+            args.dataset,
+            args.output,
+            config_dir=args.config.parent,
+            backend=args.backend,
+        )
         _print_summary(result, args.output)
         return 0
     except UserError as exc:

@@ -192,6 +192,7 @@ def analyze(
     config_dir: Path | None = None,
     input_root: Path | None = None,
     n_jobs: int | None = -1,
+    backend: str = "local",
 ) -> AnalysisResult:
     """Run the analysis and return the result (writes nothing).
 
@@ -210,22 +211,82 @@ def analyze(
         folder (see :mod:`openclarify.locations`).
     n_jobs:
         Cores for the Flip Test's neighbour search (-1 = all).
+    backend:
+        ``local`` (default: stream record batches where possible) or ``memory``
+        (always load the table); see :data:`BACKENDS`.
     """
+    if backend not in BACKENDS:
+        raise ConfigError(
+            "--backend",
+            f"unknown backend '{backend}' (this version has {', '.join(BACKENDS)})",
+            "use --backend local",
+        )
     if not isinstance(config, AnalysisConfig):
         if isinstance(config, str | Path) and config_dir is None:
             config_dir = Path(config).parent
         config = load_config(config if not isinstance(config, str) else Path(config))
     with tempfile.TemporaryDirectory(prefix="openclarify-") as scratch:
         locations = Locations(config_dir, input_root, Path(scratch))
-        return _analyze(config, Path(dataset) if dataset is not None else None, locations, n_jobs)
+        return _analyze(
+            config, Path(dataset) if dataset is not None else None, locations, n_jobs, backend
+        )
+
+
+#: Backends: ``local`` streams record batches where it can and loads the table otherwise;
+#: ``memory`` always loads the table (the reference the streaming engine is tested against).
+BACKENDS = ("local", "memory")
+#: With ``methods.report``, a dataset whose decoded size is below this share of the
+#: available memory is loaded whole, so that the report gets its per-group statistics
+#: (streaming computes the metrics only).
+REPORT_IN_MEMORY_SHARE = 0.25
+
+
+def _streams(config: AnalysisConfig, plan: Plan, path: Path, backend: str) -> bool:
+    """Whether to try the streaming engine (it may still decline: then in memory).
+
+    Streaming is the default for the bias-only plans it handles: CSV and Parquet,
+    no model, no side datasets, no FT (see :func:`openclarify.backend.why_not_streamed`).
+    A job that also wants a report streams only when its data is large; small data
+    is loaded so the report can show per-group statistics.
+    """
+    if backend == "memory" or not plan.bias or plan.needs_model:
+        return False
+    from .backend import why_not_streamed
+
+    reason = why_not_streamed(config)
+    if reason is not None:
+        log.info("Bias metrics computed in memory: %s", reason)
+        return False
+    if plan.report:
+        from .data.readers import dataset_files
+        from .limits import available_memory, check_dataset_fits
+
+        needed = check_dataset_fits(dataset_files(path), config.dataset_type, available=1 << 62)
+        return needed > REPORT_IN_MEMORY_SHARE * available_memory()
+    return True
 
 
 def _analyze(
-    config: AnalysisConfig, dataset: Path | None, locations: Locations, n_jobs: int | None
+    config: AnalysisConfig,
+    dataset: Path | None,
+    locations: Locations,
+    n_jobs: int | None,
+    backend: str = "local",
 ) -> AnalysisResult:
     config = _locate_model(config, locations)
     plan = plan_analysis(config)
     path = resolve_dataset(config, dataset, locations)
+
+    if _streams(config, plan, path, backend):
+        from .backend import stream_bias_sections
+
+        started = time.perf_counter()
+        streamed = stream_bias_sections(config, path, log=log)
+        if streamed is not None:
+            log.info("Bias metrics computed in %.2fs (streamed)", time.perf_counter() - started)
+            return AnalysisResult(
+                pre_training=streamed[0], post_training=streamed[1], config=config
+            )
 
     started = time.perf_counter()
     table = load_bias_table(config, path, locations)
@@ -306,6 +367,7 @@ def run(
     *,
     config_dir: Path | None = None,
     input_root: Path | None = None,
+    backend: str = "local",
 ) -> AnalysisResult:
     """:func:`analyze`, then write every output file atomically to ``output_dir``.
 
@@ -318,7 +380,14 @@ def run(
 
         storage.parse_s3_uri(output_dir, "--output")  # a typo fails before the analysis
         with tempfile.TemporaryDirectory(prefix="openclarify-output-") as staging:
-            result = run(config, dataset, staging, config_dir=config_dir, input_root=input_root)
+            result = run(
+                config,
+                dataset,
+                staging,
+                config_dir=config_dir,
+                input_root=input_root,
+                backend=backend,
+            )
             uploaded = storage.upload_folder(Path(staging), output_dir, where="--output")
         log.info("Uploaded %d file(s) to %s", len(uploaded), output_dir)
         return result
@@ -327,7 +396,7 @@ def run(
         raise OutputError(
             str(output), "the output path is a file, expected a folder", "pass a folder path"
         )
-    result = analyze(config, dataset, config_dir=config_dir, input_root=input_root)
+    result = analyze(config, dataset, config_dir=config_dir, input_root=input_root, backend=backend)
     # explanations_shap/ before analysis.json: when it exists, the results are complete
     # (reports follow it; a report failure never fails the job).
     if result.shap is not None:

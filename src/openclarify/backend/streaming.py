@@ -1,0 +1,496 @@
+"""Bias metrics over a dataset larger than memory: record batches, merged counts.
+
+:func:`stream_bias_sections` computes the pre- and post-training sections of
+``analysis.json`` without ever holding the table.  It reads only the label,
+predicted-label, group-variable and facet columns, in two passes over record
+batches (plus one for CSV, see :mod:`openclarify.data.stream`):
+
+1. **summaries** — per column, the whole-column facts smclarify decides from
+   (:mod:`.summary`): kind, maximum, distinct values in order of first
+   appearance, probability range, whether configured values match directly;
+2. **counts** — per batch, the positive-label and positive-prediction masks and
+   the facet groups (:mod:`.rules`) become :class:`~openclarify.bias.counts.ConfusionCounts`
+   and :class:`~openclarify.bias.counts.GroupedCounts`, merged by addition.
+
+The merged counts go to the same :func:`~openclarify.bias.engine.evaluate_group`
+and metric functions as the in-memory path, so every count equals the
+in-memory count and every value is computed by the same arithmetic.
+
+Peak memory is one batch of the used columns plus the summaries (bounded by
+distinct values, see :mod:`.summary`), independent of the number of rows.
+
+Not handled — :func:`stream_bias_sections` returns ``None`` and says why in
+the log, and the caller reads the table into memory:
+
+* the Flip Test (FT) — it needs every row's features at once for its
+  neighbour search;
+* datasets other than CSV and Parquet (JSON Lines / JSON are parsed record by
+  record into memory anyway), and facet / predicted-label side datasets (they
+  are joined to the main table);
+* post-training bias without a predicted-label column (predictions come from
+  the model);
+* columns whose whole-file dtype cannot be reproduced batch by batch
+  (:class:`~openclarify.data.stream.Unsupported`), and one-vs-rest facets or
+  group variables with more than :data:`~.summary.ORDER_CAP` distinct values.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ..bias.counts import ConfusionCounts, GroupedCounts, RowKeys
+from ..bias.engine import evaluate_group, failed_group
+from ..bias.registry import MetricSpec, select
+from ..data import readers
+from ..data.kinds import Kind
+from ..data.selection import (
+    NO_POSITIVE_PREDICTION,
+    PREDICTED_TYPE_MISMATCH,
+    SelectionError,
+    render,
+)
+from ..data.stream import DEFAULT_BATCH_ROWS, StreamSource, Unsupported, open_source
+from ..data.table import _names, _resolve
+from ..errors import AnalysisError, DatasetError
+from ..results import BiasSection, FacetGroupResult
+from .rules import (
+    FacetRule,
+    GroupRule,
+    TooManyValues,
+    categorical_rule,
+    continuous_intervals,
+    facet_rule,
+    group_rule,
+    interval_rule,
+    match_values,
+)
+from .summary import ColumnSummary
+
+BoolArray = npt.NDArray[np.bool_]
+Counts = tuple[ConfusionCounts, GroupedCounts | None]
+Sections = tuple[BiasSection | None, BiasSection | None]
+
+_log = logging.getLogger("openclarify")
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Resolved column names, as :func:`openclarify.data.table.load_bias_table` names them."""
+
+    label: str
+    predicted: str | None
+    group: str | None
+    facets: tuple[tuple[str, list[Any] | None, str], ...]  # (name, values, JSON path)
+
+
+def _resolve_columns(config: Any, columns: list[str]) -> _Columns:
+    """Same resolution, same order and same errors as the in-memory table."""
+    frame = pd.DataFrame(columns=columns)
+    if frame.columns.duplicated().any():
+        dupes = sorted(set(frame.columns[frame.columns.duplicated()]))[:5]
+        raise DatasetError(
+            "dataset", f"has duplicate column names {dupes}", "give every column a unique name"
+        )
+    if config.joinsource_name_or_index is not None:
+        _resolve(frame, config.joinsource_name_or_index, "$.joinsource_name_or_index", "join")
+    predicted = None
+    if config.predicted_label is not None:
+        predicted = _resolve(frame, config.predicted_label, "$.predicted_label", "predicted label")
+    label = _resolve(frame, config.label, "$.label", "label")
+    group = None
+    if config.group_variable is not None:
+        group = _resolve(frame, config.group_variable, "$.group_variable", "group variable")
+    facets = []
+    for i, facet in enumerate(config.facet or []):
+        path = f"$.facet[{i}]"
+        name = _resolve(frame, facet.name_or_index, f"{path}.name_or_index", "facet")
+        values = list(facet.value_or_threshold) if facet.value_or_threshold else None
+        facets.append((name, values, path))
+    _names(frame, config.excluded_columns, "$.excluded_columns", "excluded")
+    return _Columns(label, predicted, group, tuple(facets))
+
+
+def _specs(config: Any) -> tuple[Sequence[MetricSpec] | None, Sequence[MetricSpec] | None]:
+    methods = config.methods
+    pre = (
+        select("pre_training", methods.pre_training_bias.methods)
+        if methods.pre_training_bias is not None
+        else None
+    )
+    post = (
+        select("post_training", methods.post_training_bias.methods)
+        if methods.post_training_bias is not None
+        else None
+    )
+    return pre, post
+
+
+def why_not_streamed(config: Any) -> str | None:
+    """Why this config needs the table in memory (``None``: it can be streamed)."""
+    if config.dataset_type not in (readers.CSV, readers.PARQUET):
+        return f"{config.dataset_type} datasets are read into memory"
+    if config.facet_dataset_uri or config.predicted_label_dataset_uri:
+        return "side datasets are joined to the table in memory"
+    pre, post = _specs(config)
+    if pre is None and post is None:
+        return "no bias method requested"
+    if post is not None and config.predicted_label is None:
+        return "post-training predictions come from the model"
+    if post is not None and any(spec.needs == "neighbours" for spec in post):
+        return "the Flip Test (FT) needs all rows at once for its neighbour search"
+    return None
+
+
+def stream_bias_sections(
+    config: Any,
+    dataset: Path,
+    *,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    log: logging.Logger | None = None,
+) -> Sections | None:
+    """Pre- and post-training sections of ``analysis.json``, reading record batches.
+
+    Parameters
+    ----------
+    config:
+        The validated :class:`~openclarify.config.AnalysisConfig`.
+    dataset:
+        The dataset file or folder (CSV or Parquet).
+    batch_rows:
+        Rows per record batch; memory grows with it, results do not change.
+    log:
+        Where to say how the work was done (and why it was not, when it was not).
+
+    Returns
+    -------
+    tuple or None
+        ``(pre_training, post_training)`` sections equal to
+        :func:`openclarify.bias.analysis.bias_sections` on the loaded table, or
+        ``None`` when this config needs the table in memory (module docstring;
+        the reason is logged).
+
+    Raises
+    ------
+    AnalysisError, DatasetError, ConfigError
+        The same errors as the in-memory path for the same config and data.
+    """
+    log = log or _log
+    reason = why_not_streamed(config)
+    if reason is not None:
+        log.info("Bias metrics computed in memory: %s", reason)
+        return None
+    try:
+        return _stream(config, dataset, batch_rows, log)
+    except (Unsupported, TooManyValues) as exc:
+        log.info("Bias metrics computed in memory: %s", exc)
+        return None
+
+
+def _stream(config: Any, dataset: Path, batch_rows: int, log: logging.Logger) -> Sections:
+    started = time.perf_counter()
+    pre_specs, post_specs = _specs(config)
+    source = open_source(config, dataset)
+    columns = _resolve_columns(config, source.columns)
+    predicted = columns.predicted if post_specs is not None else None
+    used = [columns.label, predicted, columns.group, *(f[0] for f in columns.facets)]
+    names = list(dict.fromkeys(n for n in used if n is not None))
+    dtypes = source.settle_dtypes(names, batch_rows)
+    n_rows = source.n_rows or 0
+    if n_rows == 0:
+        raise DatasetError("dataset", "has no rows", "check that the dataset path holds the data")
+
+    label_values = list(config.label_values_or_threshold or [])
+    summaries = _summaries(source, names, dtypes, columns, label_values, batch_rows)
+    label = _label_rule(summaries[columns.label], label_values)
+    prediction: _PredictionRule | None = None
+    if predicted is not None:
+        threshold = config.probability_threshold
+        prediction = _prediction_rule(
+            columns,
+            summaries[predicted],
+            label,
+            label_values,
+            threshold if threshold is not None else 0.5,
+        )
+    group = group_rule(columns.group, summaries[columns.group]) if columns.group else None
+    facets = [
+        _facet_rule(name, values, path, summaries[name]) for name, values, path in columns.facets
+    ]
+    summarised = time.perf_counter()
+
+    totals = _count(source, names, columns, label, prediction, group, facets, batch_rows)
+    log.info(
+        "Streamed bias counts over %d rows in batches of %d (summaries %.2fs, counts %.2fs)",
+        n_rows,
+        batch_rows,
+        summarised - started,
+        time.perf_counter() - summarised,
+    )
+    failure = None
+    if prediction is not None:
+        failure = prediction.failure or (
+            NO_POSITIVE_PREDICTION if totals.positive_predictions == 0 else None
+        )
+    return _sections(pre_specs, post_specs, columns.label, label, facets, totals, failure)
+
+
+def _summaries(
+    source: StreamSource,
+    names: list[str],
+    dtypes: dict[str, Any],
+    columns: _Columns,
+    label_values: list[Any],
+    batch_rows: int,
+) -> dict[str, ColumnSummary]:
+    n_rows = source.n_rows or 0
+    summaries = {}
+    for name in names:
+        keep_order = name == columns.group or any(f[0] == name and not f[1] for f in columns.facets)
+        match: list[list[Any]] = []
+        if name in (columns.label, columns.predicted) and label_values:
+            match.append(label_values)
+        summaries[name] = ColumnSummary(dtypes[name], n_rows, keep_order, match)
+    # facet value lists get their own match slots, after the label's
+    for facet_name, values, _ in columns.facets:
+        if values:
+            summaries[facet_name].match_values.append(values)
+            summaries[facet_name].any_match.append(False)
+    for batch in source.batches(names, batch_rows):
+        for name in names:
+            summaries[name].update(batch[name])
+    return summaries
+
+
+def _match_slot(summary: ColumnSummary, values: list[Any]) -> int:
+    for i, candidate in enumerate(summary.match_values):
+        if candidate is values or candidate == values:
+            return i
+    raise AssertionError("values were registered before the summary pass")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class _LabelRule:
+    kind: Kind
+    rendered: str
+    mask: Callable[[pd.Series], BoolArray]
+    numeric: ColumnSummary  # the label's summary (numeric dtype and maximum)
+
+
+def _label_rule(summary: ColumnSummary, values: list[Any]) -> _LabelRule:
+    """:func:`openclarify.data.selection.positive_label` decided from a summary."""
+    try:
+        if not values:
+            raise SelectionError("Positive label values or thresholds are empty for Label column")
+        kind = summary.kind(values)
+        if kind is Kind.CONTINUOUS:
+            intervals = continuous_intervals(summary, values)
+            return _LabelRule(kind, render(intervals), interval_rule(intervals), summary)
+        chosen = match_values(summary, _match_slot(summary, values), values)
+        return _LabelRule(kind, render(values), categorical_rule(chosen), summary)
+    except SelectionError as exc:
+        raise AnalysisError("$.label_values_or_threshold", str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class _PredictionRule:
+    mask: Callable[[pd.Series], BoolArray] | None
+    failure: str | None = None
+
+
+def _prediction_rule(
+    columns: _Columns,
+    summary: ColumnSummary,
+    label: _LabelRule,
+    values: list[Any],
+    probability_threshold: float,
+) -> _PredictionRule:
+    """:func:`openclarify.bias.analysis.resolve_labels`' prediction branch, from summaries."""
+    dtype = summary.dtype
+    if (
+        label.kind is Kind.CATEGORICAL
+        and pd.api.types.is_float_dtype(dtype)
+        and summary.non_null > 0
+        and summary.num_min >= 0
+        and summary.num_max <= 1
+    ):
+        # probabilities next to a categorical label: score > threshold (contract §2.4)
+        return _PredictionRule(
+            lambda s: np.asarray(
+                s.to_numpy(dtype=np.float64, na_value=np.nan) > probability_threshold, dtype=bool
+            )
+        )
+    try:
+        kind = summary.kind(values)
+        if kind is not label.kind:
+            raise SelectionError(PREDICTED_TYPE_MISMATCH)
+        if kind is Kind.CONTINUOUS:
+            return _PredictionRule(_continuous_prediction(summary, label, values))
+        chosen = match_values(summary, _match_slot(summary, values), values)
+        return _PredictionRule(categorical_rule(chosen))
+    except SelectionError as exc:
+        if str(exc) != PREDICTED_TYPE_MISMATCH:
+            raise AnalysisError(
+                "$.predicted_label",
+                f"predicted label column '{columns.predicted}': {exc}",
+                "give one prediction for every row",
+            ) from exc
+        raise AnalysisError(
+            "$.predicted_label",
+            f"{exc}: label column '{columns.label}' is {label.kind.value} but predicted label "
+            f"column '{columns.predicted}' is not",
+            "give predictions of the same type as the labels (or probabilities with "
+            "$.probability_threshold)",
+        ) from exc
+
+
+def _continuous_prediction(
+    summary: ColumnSummary, label: _LabelRule, values: list[Any]
+) -> Callable[[pd.Series], BoolArray]:
+    """:func:`openclarify.data.selection.positive_prediction`, continuous branch."""
+    from ..data.selection import _numeric_threshold, in_intervals, interval_breaks
+
+    thresholds = _numeric_threshold(list(values))
+    label_dtype = label.numeric.numeric_dtype()
+    missing = summary.rows - summary.non_null
+    if missing and not pd.api.types.is_float_dtype(label_dtype):
+        raise SelectionError(
+            f"{missing} predicted label(s) are missing; they cannot be cast to the label's type "
+            f"({label_dtype})"
+        )
+    try:
+        # casting is monotone, so the cast maximum is the maximum of the cast column
+        extremes = summary.extremes_series().astype(label_dtype)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise SelectionError(f"predicted labels cannot be cast to the label's type: {exc}") from exc
+    both = pd.concat([label.numeric.max_series().astype(label_dtype), extremes], ignore_index=True)
+    intervals = interval_breaks(both, thresholds)
+    return lambda s: in_intervals(pd.to_numeric(s).astype(label_dtype), intervals)
+
+
+def _facet_rule(
+    name: str, values: list[Any] | None, path: str, summary: ColumnSummary
+) -> FacetRule:
+    try:
+        if values:
+            # the facet's own match slot (the label's, if the facet is the label, comes first)
+            slot = max(i for i, v in enumerate(summary.match_values) if v == values)
+            if slot != 0:
+                summary = _with_slot_first(summary, slot)
+        return facet_rule(name, summary, values)
+    except (AnalysisError, TooManyValues):
+        raise
+    except SelectionError as exc:
+        raise AnalysisError(
+            f"{path}.value_or_threshold",
+            f"facet column '{name}' is continuous; {exc}",
+            "give one numeric threshold, e.g. [40], or several category values",
+        ) from exc
+
+
+def _with_slot_first(summary: ColumnSummary, slot: int) -> ColumnSummary:
+    """The summary with match slot ``slot`` moved to position 0 (what facet_rule reads)."""
+    import copy
+
+    moved = copy.copy(summary)
+    moved.match_values = [summary.match_values[slot]]
+    moved.any_match = [summary.any_match[slot]]
+    return moved
+
+
+@dataclass
+class _Totals:
+    """Merged counts: ``groups[facet][group]`` and the number of positive predictions."""
+
+    groups: list[list[Counts | None]]
+    positive_predictions: int = 0
+
+
+def _add(left: Counts | None, right: Counts) -> Counts:
+    if left is None:
+        return right
+    grouped = None
+    if left[1] is not None and right[1] is not None:
+        # same whole-column keys in every batch: cells add position by position
+        grouped = GroupedCounts(left[1].keys, left[1].cells + right[1].cells)
+    return left[0].merge(right[0]), grouped
+
+
+def _count(
+    source: StreamSource,
+    names: list[str],
+    columns: _Columns,
+    label: _LabelRule,
+    prediction: _PredictionRule | None,
+    group: GroupRule | None,
+    facets: list[FacetRule],
+    batch_rows: int,
+) -> _Totals:
+    totals = _Totals([[None] * len(f.groups) for f in facets])
+    use_yhat = prediction is not None and prediction.mask is not None
+    for batch in source.batches(names, batch_rows):
+        y = label.mask(batch[columns.label])
+        yhat = None
+        if use_yhat:
+            assert prediction is not None and prediction.mask is not None and columns.predicted
+            yhat = prediction.mask(batch[columns.predicted])
+            totals.positive_predictions += int(np.count_nonzero(yhat))
+        codes = group.codes(batch[columns.group]) if group and columns.group else None
+        keys = RowKeys.build(y, yhat, codes, group.keys if group else None)
+        for i, facet in enumerate(facets):
+            column = batch[facet.name]
+            if facet.mask is not None:
+                counted = [keys.counts_for(facet.mask(column))]
+            else:
+                assert facet.codes is not None
+                by_code = keys.counts_one_vs_rest(facet.codes(column), facet.n_values)
+                empty = keys.counts_for(np.zeros(len(column), dtype=bool))
+                counted = [
+                    by_code[g.code] if g.code is not None and g.code >= 0 else empty
+                    for g in facet.groups
+                ]
+            totals.groups[i] = [
+                _add(total, part) for total, part in zip(totals.groups[i], counted, strict=True)
+            ]
+    return totals
+
+
+def _sections(
+    pre_specs: Sequence[MetricSpec] | None,
+    post_specs: Sequence[MetricSpec] | None,
+    label_name: str,
+    label: _LabelRule,
+    facets: list[FacetRule],
+    totals: _Totals,
+    failure: str | None,
+) -> Sections:
+    pre_facets: dict[str, tuple[FacetGroupResult, ...]] = {}
+    post_facets: dict[str, tuple[FacetGroupResult, ...]] = {}
+    for facet, counted in zip(facets, totals.groups, strict=True):
+        merged = [c for c in counted if c is not None]
+        if len(merged) != len(facet.groups):  # pragma: no cover - n_rows > 0 was checked
+            raise AssertionError("every facet group is counted in every batch")
+        rendered = [g.rendered for g in facet.groups]
+        if pre_specs is not None:
+            pre_facets[facet.name] = tuple(
+                evaluate_group(pre_specs, r, *c) for r, c in zip(rendered, merged, strict=True)
+            )
+        if post_specs is None:
+            continue
+        if failure is not None:
+            post_facets[facet.name] = tuple(failed_group(post_specs, r, failure) for r in rendered)
+            continue
+        post_facets[facet.name] = tuple(
+            evaluate_group(post_specs, r, *c) for r, c in zip(rendered, merged, strict=True)
+        )
+    pre = BiasSection(label_name, pre_facets, label.rendered) if pre_specs is not None else None
+    post = BiasSection(label_name, post_facets, label.rendered) if post_specs is not None else None
+    return pre, post

@@ -1,0 +1,376 @@
+"""Read a CSV or Parquet dataset in record batches with whole-column dtypes.
+
+The in-memory readers (:mod:`.readers`) let pandas infer each column's dtype
+from the *whole* file, and Clarify's kind inference depends on that dtype.  A
+batch of rows, read on its own, can infer differently (a column of integers
+whose only missing value lies in a later batch is ``int64`` in the first batch
+but ``float64`` in the whole file).  So a :class:`StreamSource` first settles
+every needed column's dtype exactly as the whole-file read would, then yields
+batches converted to those dtypes:
+
+* Parquet: the dtype is Arrow's pandas conversion of the file's schema, with
+  integer columns that hold a null anywhere in the file turned into
+  ``float64`` and boolean ones into ``object`` (what ``Table.to_pandas`` does
+  to the whole file).  Null counts come from the footer statistics, or from a
+  scan of those columns when a writer left them out.
+* CSV: one extra pass reads the needed columns in chunks with pandas' own
+  inference and joins the chunk dtypes the way the C parser decides for the
+  whole file (``int64`` + ``float64`` → ``float64``; text anywhere → ``str``);
+  the later passes read the chunks with that dtype.  The header rules of
+  :func:`.readers.read_csv` apply unchanged.
+
+Whatever cannot be reproduced exactly — part files whose dtypes differ,
+Arrow dictionary / nested / temporal columns, a boolean column mixed with
+anything else, unsigned 64-bit overflow — raises :class:`Unsupported`, and the
+caller falls back to reading the table into memory, which then behaves as
+documented there.  Only the columns the caller names are read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DatasetError
+from . import readers
+
+#: Rows per batch when the caller does not say: ~8 bytes × a few columns × 1M
+#: rows keeps each batch in the tens of megabytes.
+DEFAULT_BATCH_ROWS = 1_000_000
+
+
+class Unsupported(Exception):
+    """This dataset cannot be streamed with whole-column semantics (reason in ``str``)."""
+
+
+@dataclass(frozen=True)
+class _CsvFile:
+    path: Path
+    has_header: bool
+    skip_first: bool
+    n_columns: int
+
+
+@dataclass
+class StreamSource:
+    """The files of one dataset and the column names the in-memory table would have.
+
+    Attributes
+    ----------
+    columns:
+        Column names in dataset order (``headers`` applied, as strings).
+    files:
+        The data files, in the order the in-memory reader concatenates them.
+    dataset_type:
+        ``text/csv`` or ``application/x-parquet``.
+    """
+
+    columns: list[str]
+    files: list[Path]
+    dataset_type: str
+    _csv: list[_CsvFile] = field(default_factory=list)
+    _arrow_names: list[str] = field(default_factory=list)
+    _dtypes: dict[str, Any] = field(default_factory=dict)
+    n_rows: int | None = None
+
+    # --- dtypes ------------------------------------------------------------
+    def settle_dtypes(self, names: Sequence[str], batch_rows: int) -> dict[str, Any]:
+        """Whole-dataset pandas dtype of each named column (see module docstring).
+
+        Also sets :attr:`n_rows`.  Raises :class:`Unsupported` when the dtype
+        cannot be reproduced batch by batch.
+        """
+        if self.dataset_type == readers.PARQUET:
+            self._dtypes = self._parquet_dtypes(names)
+        else:
+            self._dtypes = self._csv_dtypes(names, batch_rows)
+        return dict(self._dtypes)
+
+    def _parquet_dtypes(self, names: Sequence[str]) -> dict[str, Any]:
+        import pyarrow as pa
+
+        per_file: list[dict[str, Any]] = []
+        n_rows = 0
+        for file in self.files:
+            handle = _open_parquet(file)
+            schema = handle.schema_arrow
+            n_rows += handle.metadata.num_rows
+            empty = schema.empty_table().to_pandas()
+            dtypes: dict[str, Any] = {}
+            for name in names:
+                arrow_name = self._arrow_names[self.columns.index(name)]
+                arrow_type = schema.field(arrow_name).type
+                base = empty[arrow_name].dtype
+                if not (
+                    pa.types.is_integer(arrow_type)
+                    or pa.types.is_floating(arrow_type)
+                    or pa.types.is_boolean(arrow_type)
+                    or pa.types.is_string(arrow_type)
+                    or pa.types.is_large_string(arrow_type)
+                ):
+                    raise Unsupported(f"column '{name}' has Arrow type {arrow_type}")
+                nullable = pa.types.is_integer(arrow_type) or pa.types.is_boolean(arrow_type)
+                if nullable and _parquet_null_count(handle, arrow_name) > 0:
+                    # Table.to_pandas: integers with nulls become float64,
+                    # booleans with nulls become object (True/False/None).
+                    base = (
+                        np.dtype(np.float64)
+                        if pa.types.is_integer(arrow_type)
+                        else np.dtype(object)
+                    )
+                if pa.types.is_unsigned_integer(arrow_type) and arrow_type.bit_width == 64:
+                    raise Unsupported(f"column '{name}' is uint64")
+                dtypes[name] = base
+            per_file.append(dtypes)
+        self.n_rows = n_rows
+        return _same_across_files(per_file, names)
+
+    def _csv_dtypes(self, names: Sequence[str], batch_rows: int) -> dict[str, Any]:
+        per_file: list[dict[str, Any]] = []
+        n_rows = 0
+        for spec in self._csv:
+            seen: dict[str, set[str]] = {name: set() for name in names}
+            # every column on this first pass: a row with too many fields is then the
+            # same "is not valid CSV" error as a whole-file read (usecols would let it
+            # through silently)
+            for chunk in self._csv_chunks(spec, names, batch_rows, None, all_columns=True):
+                n_rows += len(chunk)
+                for name in names:
+                    seen[name].add(_csv_chunk_kind(chunk[name]))
+            per_file.append({name: _csv_join(name, kinds) for name, kinds in seen.items()})
+        self.n_rows = n_rows
+        return _same_across_files(per_file, names)
+
+    # --- batches -----------------------------------------------------------
+    def batches(self, names: Sequence[str], batch_rows: int) -> Iterator[pd.DataFrame]:
+        """Frames of at most ``batch_rows`` rows holding the named columns.
+
+        :meth:`settle_dtypes` must have been called with (a superset of) ``names``.
+        """
+        dtypes = {name: self._dtypes[name] for name in names}
+        if self.dataset_type == readers.PARQUET:
+            yield from self._parquet_batches(names, dtypes, batch_rows)
+            return
+        for spec in self._csv:
+            yield from self._csv_chunks(spec, names, batch_rows, dtypes)
+
+    def _parquet_batches(
+        self, names: Sequence[str], dtypes: dict[str, Any], batch_rows: int
+    ) -> Iterator[pd.DataFrame]:
+        arrow_names = [self._arrow_names[self.columns.index(name)] for name in names]
+        for file in self.files:
+            # pre_buffer=False: with pre-buffering, the reader keeps every row group's
+            # buffers until the iterator ends, so memory would grow with the file.
+            handle = _open_parquet(file, pre_buffer=False)
+            for batch in handle.iter_batches(batch_size=batch_rows, columns=list(arrow_names)):
+                frame = batch.to_pandas()
+                out = {}
+                for name, arrow_name in zip(names, arrow_names, strict=True):
+                    series = frame[arrow_name]
+                    if series.dtype != dtypes[name]:
+                        series = series.astype(dtypes[name])
+                    out[name] = series
+                yield pd.DataFrame(out, copy=False)
+
+    def _csv_chunks(
+        self,
+        spec: _CsvFile,
+        names: Sequence[str],
+        batch_rows: int,
+        dtypes: dict[str, Any] | None,
+        *,
+        all_columns: bool = False,
+    ) -> Iterator[pd.DataFrame]:
+        positions = sorted({self.columns.index(name) for name in names})
+        by_position = {self.columns.index(name): name for name in names}
+        dtype_arg = None
+        if dtypes is not None:
+            dtype_arg = {p: _csv_read_dtype(dtypes[by_position[p]]) for p in positions}
+        try:
+            reader = pd.read_csv(
+                spec.path,
+                header=0 if spec.has_header else None,
+                skiprows=1 if spec.skip_first else 0,
+                usecols=None if all_columns else positions,
+                dtype=dtype_arg,
+                chunksize=batch_rows,
+            )
+            with reader:
+                for chunk in reader:
+                    if all_columns:
+                        chunk = chunk.iloc[:, positions]
+                    # usecols returns the columns in file order: name them by position
+                    chunk.columns = [by_position[p] for p in positions]
+                    yield chunk
+        except pd.errors.EmptyDataError:
+            return
+        except (pd.errors.ParserError, ValueError) as exc:
+            problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DatasetError(
+                f"file {spec.path.name}", f"is not valid CSV: {problem}", "fix the malformed rows"
+            ) from exc
+
+
+def _open_parquet(file: Path, pre_buffer: bool = True) -> Any:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(file, pre_buffer=pre_buffer)
+    except (pa.ArrowException, OSError) as exc:
+        raise DatasetError(
+            f"file {file.name}", f"is not a readable Parquet file ({type(exc).__name__})"
+        ) from exc
+
+
+def _parquet_null_count(handle: Any, arrow_name: str) -> int:
+    """Nulls of one column, from the footer statistics when every row group has them."""
+    index = handle.schema_arrow.get_field_index(arrow_name)
+    metadata = handle.metadata
+    total = 0
+    for group in range(metadata.num_row_groups):
+        statistics = metadata.row_group(group).column(index).statistics
+        if statistics is None or not statistics.has_null_count:
+            break
+        total += statistics.null_count
+    else:
+        return total
+    return sum(batch.column(0).null_count for batch in handle.iter_batches(columns=[arrow_name]))
+
+
+def _same_across_files(per_file: list[dict[str, Any]], names: Sequence[str]) -> dict[str, Any]:
+    """The dtype ``pd.concat`` of the part files gives, when it is exactly reproducible."""
+    out: dict[str, Any] = {}
+    for name in names:
+        found = {str(d[name]): d[name] for d in per_file}
+        if len(found) == 1:
+            out[name] = next(iter(found.values()))
+        elif set(found) == {"int64", "float64"}:
+            out[name] = np.dtype(np.float64)  # concat of int64 and float64 parts is float64
+        else:
+            raise Unsupported(f"column '{name}' has different dtypes in different files")
+    return out
+
+
+def _csv_chunk_kind(series: pd.Series) -> str:
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if dtype == np.dtype(np.int64):
+        return "int"
+    if dtype == np.dtype(np.float64):
+        return "float"
+    if isinstance(dtype, pd.StringDtype) or pd.api.types.is_string_dtype(dtype):
+        return "str"
+    return f"other:{dtype}"
+
+
+def _csv_join(name: str, kinds: set[str]) -> Any:
+    """The whole-file dtype the C parser infers, given the chunks' inferred dtypes."""
+    if not kinds:
+        return np.dtype(np.float64)  # no rows: never read again
+    if "str" in kinds and not any(k.startswith("other") for k in kinds):
+        return pd.StringDtype(na_value=np.nan)
+    if kinds == {"int"}:
+        return np.dtype(np.int64)
+    if kinds <= {"int", "float"}:
+        return np.dtype(np.float64)
+    if kinds == {"bool"}:
+        return np.dtype(bool)
+    raise Unsupported(f"column '{name}' mixes {sorted(kinds)} across chunks")
+
+
+def _csv_read_dtype(dtype: Any) -> Any:
+    return str if isinstance(dtype, pd.StringDtype) else dtype
+
+
+def open_source(config: Any, dataset: Path) -> StreamSource:
+    """The column names and files of a CSV or Parquet dataset, reading only headers.
+
+    Raises the same :class:`~openclarify.errors.DatasetError` as the in-memory
+    reader for a wrong number of ``headers``; :class:`Unsupported` for other
+    dataset types and for files that the in-memory reader would concatenate
+    with a promotion or reject.
+    """
+    files = readers.dataset_files(dataset)
+    headers = config.headers
+    if config.dataset_type == readers.PARQUET:
+        return _open_parquet_source(files, headers)
+    if config.dataset_type == readers.CSV:
+        return _open_csv_source(files, headers)
+    raise Unsupported(f"dataset_type {config.dataset_type}")
+
+
+def _open_parquet_source(files: list[Path], headers: Sequence[str] | None) -> StreamSource:
+    reference: list[str] | None = None
+    arrow_names: list[str] = []
+    for file in files:
+        handle = _open_parquet(file)
+        frame_columns = list(handle.schema_arrow.empty_table().to_pandas().columns)
+        if not all(isinstance(c, str) and c in handle.schema_arrow.names for c in frame_columns):
+            raise Unsupported("Parquet columns that are not plain named fields")
+        if reference is None:
+            reference, arrow_names = [str(c) for c in frame_columns], list(frame_columns)
+        elif [str(c) for c in frame_columns] != reference:
+            raise Unsupported("Parquet part files with different columns")
+    assert reference is not None  # dataset_files never returns an empty list
+    columns = reference
+    if headers is not None:
+        if len(headers) != len(columns):
+            raise DatasetError(
+                "$.headers",
+                f"names {len(headers)} columns but the Parquet data has {len(columns)}",
+            )
+        columns = [str(h) for h in headers]
+    return StreamSource(columns, files, readers.PARQUET, _arrow_names=arrow_names)
+
+
+def _open_csv_source(files: list[Path], headers: Sequence[str] | None) -> StreamSource:
+    specs: list[_CsvFile] = []
+    reference: list[str] | None = None
+    for file in files:
+        first = readers._first_row(file)
+        if first is None:
+            raise Unsupported(f"empty CSV file {file.name}")
+        if headers is not None:
+            skip = [cell.strip() for cell in first] == [str(h).strip() for h in headers]
+            has_header = False
+        else:
+            skip = False
+            has_header = not any(readers._is_number(cell) for cell in first)
+        spec = _CsvFile(file, has_header, skip, len(first))
+        try:
+            probe = pd.read_csv(
+                file, header=0 if has_header else None, skiprows=1 if skip else 0, nrows=1
+            )
+        except pd.errors.EmptyDataError as exc:
+            raise Unsupported(f"CSV file {file.name} has no rows") from exc
+        except (pd.errors.ParserError, ValueError) as exc:
+            raise Unsupported(f"CSV file {file.name} does not parse") from exc
+        if headers is not None:
+            if len(probe.columns) != len(headers):
+                raise DatasetError(
+                    f"file {file.name}",
+                    f"has {len(probe.columns)} columns but $.headers names {len(headers)}",
+                    "make $.headers list exactly one name per CSV column",
+                )
+            names = [str(h) for h in headers]
+        elif not has_header:
+            names = [f"column_{i}" for i in range(len(probe.columns))]
+        else:
+            names = [str(c) for c in probe.columns]
+        if reference is None:
+            reference = names
+        elif names != reference:
+            raise Unsupported("CSV part files with different columns")
+        specs.append(spec)
+    assert reference is not None
+    return StreamSource(reference, files, readers.CSV, _csv=specs)
+
+
+__all__ = ["DEFAULT_BATCH_ROWS", "StreamSource", "Unsupported", "open_source"]
