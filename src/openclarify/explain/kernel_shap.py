@@ -26,6 +26,7 @@ the constraint is imposed, not fitted.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable, Sequence
@@ -164,6 +165,79 @@ def _shapley_kernel(m: int, size: int) -> float:
     return (m - 1) / (math.comb(m, size) * size * (m - size))
 
 
+class _EnumeratedPart(NamedTuple):
+    """The deterministic part of a coalition sample: whole size classes, by budget."""
+
+    sizes: int  # size classes 1..sizes cover every coalition (with complements)
+    paired: int  # classes 1..paired have a distinct complement class
+    weight_vector: NDArray[np.float64]  # kernel mass per size class, normalised
+    masks: NDArray[np.bool_]
+    weights: NDArray[np.float64]
+    num_full: int  # size classes enumerated
+    left: int  # budget left for sampling
+
+
+@functools.lru_cache(maxsize=32)
+def _all_coalitions(m: int) -> Coalitions:
+    """Exact mode: every non-trivial coalition with its Shapley kernel weight.
+
+    The same for every record with ``M`` players, so built once (read-only arrays).
+    """
+    masks = np.concatenate([_all_subsets(m, s) for s in range(1, m)])
+    kernel = np.array([0.0] + [_shapley_kernel(m, s) for s in range(1, m)])
+    weights = kernel[masks.sum(axis=1)]
+    masks.flags.writeable = False
+    weights.flags.writeable = False
+    return Coalitions(masks, weights, exact=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _enumerated_part(m: int, num_samples: int) -> _EnumeratedPart:
+    """Steps 1–2 of :func:`sample_coalitions`: the same for every record with the same
+    ``(M, budget)``, so computed once (arrays are read-only: never modified in place)."""
+    num_subset_sizes = math.ceil((m - 1) / 2)  # sizes 1..this cover all classes
+    num_paired = (m - 1) // 2  # sizes 1..this have a distinct complement class
+    sizes = np.arange(1, num_subset_sizes + 1)
+    weight_vector = (m - 1) / (sizes * (m - sizes)).astype(np.float64)
+    weight_vector[:num_paired] *= 2
+    weight_vector /= weight_vector.sum()
+
+    masks: list[NDArray[np.bool_]] = []
+    weights: list[NDArray[np.float64]] = []
+    num_full = 0
+    left = num_samples
+    remaining = weight_vector.copy()
+    for s in range(1, num_subset_sizes + 1):
+        n_sub = math.comb(m, s) * (2 if s <= num_paired else 1)
+        # the 1e-8 slack is shap's: budget shares that are 1 up to rounding count as 1
+        if left * remaining[s - 1] / n_sub < 1.0 - 1e-8:
+            break
+        num_full += 1
+        left -= n_sub
+        if remaining[s - 1] < 1.0:
+            remaining /= 1.0 - remaining[s - 1]
+        w = weight_vector[s - 1] / math.comb(m, s)
+        sub = _all_subsets(m, s)
+        if s <= num_paired:
+            w /= 2.0
+            # interleave z and its complement like shap (order does not affect the fit)
+            sub = np.stack([sub, ~sub], axis=1).reshape(-1, m)
+        masks.append(sub)
+        weights.append(np.full(len(sub), w))
+    part = _EnumeratedPart(
+        num_subset_sizes,
+        num_paired,
+        weight_vector,
+        np.concatenate(masks) if masks else np.zeros((0, m), dtype=bool),
+        np.concatenate(weights) if weights else np.zeros(0),
+        num_full,
+        left,
+    )
+    for array in (part.weight_vector, part.masks, part.weights):
+        array.flags.writeable = False
+    return part
+
+
 def sample_coalitions(m: int, num_samples: int, rng: np.random.Generator) -> Coalitions:
     """Choose the coalitions and regression weights for one record.
 
@@ -206,40 +280,13 @@ def sample_coalitions(m: int, num_samples: int, rng: np.random.Generator) -> Coa
         raise ValueError(f"num_samples must be at least 1, got {num_samples}")
     full = 2**m - 2 if m < 63 else None
     if full is not None and num_samples >= full:
-        # Exact mode: every non-trivial coalition with its Shapley kernel weight.
-        masks = np.concatenate([_all_subsets(m, s) for s in range(1, m)])
-        weights = np.array([_shapley_kernel(m, int(k)) for k in masks.sum(axis=1)])
-        return Coalitions(masks, weights, exact=True)
+        return _all_coalitions(m)
 
-    num_subset_sizes = math.ceil((m - 1) / 2)  # sizes 1..this cover all classes
-    num_paired = (m - 1) // 2  # sizes 1..this have a distinct complement class
-    sizes = np.arange(1, num_subset_sizes + 1)
-    weight_vector = (m - 1) / (sizes * (m - sizes)).astype(np.float64)
-    weight_vector[:num_paired] *= 2
-    weight_vector /= weight_vector.sum()
-
-    chunks_masks: list[NDArray[np.bool_]] = []
-    chunks_weights: list[NDArray[np.float64]] = []
-    num_full = 0
-    left = num_samples
-    remaining = weight_vector.copy()
-    for s in range(1, num_subset_sizes + 1):
-        n_sub = math.comb(m, s) * (2 if s <= num_paired else 1)
-        # the 1e-8 slack is shap's: budget shares that are 1 up to rounding count as 1
-        if left * remaining[s - 1] / n_sub < 1.0 - 1e-8:
-            break
-        num_full += 1
-        left -= n_sub
-        if remaining[s - 1] < 1.0:
-            remaining /= 1.0 - remaining[s - 1]
-        w = weight_vector[s - 1] / math.comb(m, s)
-        sub = _all_subsets(m, s)
-        if s <= num_paired:
-            w /= 2.0
-            # interleave z and its complement like shap (order does not affect the fit)
-            sub = np.stack([sub, ~sub], axis=1).reshape(-1, m)
-        chunks_masks.append(sub)
-        chunks_weights.append(np.full(len(sub), w))
+    plan = _enumerated_part(m, num_samples)
+    num_subset_sizes, num_paired, weight_vector = plan.sizes, plan.paired, plan.weight_vector
+    chunks_masks: list[NDArray[np.bool_]] = [plan.masks] if len(plan.masks) else []
+    chunks_weights: list[NDArray[np.float64]] = [plan.weights] if len(plan.weights) else []
+    num_full, left = plan.num_full, plan.left
 
     if num_full < num_subset_sizes and left > 0:
         probs = weight_vector.copy()
