@@ -32,6 +32,11 @@ RUN python -m pip install --no-cache-dir --no-deps --only-binary=:all: -r build-
  && /opt/openclarify/bin/python -m pip install --no-cache-dir --no-deps --only-binary=:all: \
         -r requirements.lock
 
+# The Spark backend (multi-instance jobs): pyspark is an sdist, built here into a
+# wheel with the pinned setuptools (pure Python), then installed like the rest.
+COPY container/spark-requirements.lock ./
+RUN python -m pip wheel --no-cache-dir --no-deps --no-build-isolation --wheel-dir /build/spark         -r spark-requirements.lock  && /opt/openclarify/bin/python -m pip install --no-cache-dir --no-deps /build/spark/*.whl
+
 # The package itself, from the repository: built into a wheel with the pinned
 # backend (no build isolation, so nothing unpinned is fetched), then installed
 # without dependencies. `pip check` fails the build if the lock misses anything
@@ -72,11 +77,17 @@ ENV PYTHONUNBUFFERED=1 \
     PATH="/opt/openclarify/bin:${PATH}"
 
 # pango (and its fontconfig/harfbuzz dependencies) is the layout library that
-# weasyprint prints report.pdf with; fonts-dejavu-core gives the report's font.
-# Versions follow the pinned Debian release of the base image.
+# weasyprint prints report.pdf with; fonts-dejavu-core gives the report's font;
+# a Java 17 runtime runs Spark (multi-instance jobs, --backend spark; `java` on the
+# PATH through Debian's alternatives, whatever the architecture; procps gives the
+# `ps` that Spark's scripts call).
+# Versions follow the pinned Debian release of the base image. The man folder is
+# created first because the JRE's post-install scripts expect it in slim images.
 # hadolint ignore=DL3008
-RUN apt-get update \
+RUN mkdir -p /usr/share/man/man1 \
+ && apt-get update \
  && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+        openjdk-17-jre-headless procps \
  && rm -rf /var/lib/apt/lists/*
 
 COPY --from=build /opt/openclarify /opt/openclarify
@@ -88,14 +99,15 @@ COPY container/entrypoint.sh /usr/local/bin/openclarify-entrypoint
 # in every job; importing weasyprint proves pango is found.
 RUN chmod 0755 /usr/local/bin/openclarify-entrypoint \
  && openclarify --help > /dev/null \
- && python -c "import matplotlib.font_manager, weasyprint"
+ && python -c "import matplotlib.font_manager, weasyprint, pyspark" \
+ && java -version
 
 # No USER: the image runs as root, on purpose. SageMaker Processing mounts
 # /opt/ml/processing/{input,output} and /opt/ml/output owned by root, so a
 # non-root user could not write analysis.json or the exit message there, and
 # the job would fail without saying why. What limits the exposure instead: the
 # job is a batch process with no network listener, the image adds no setuid
-# binaries and no packages beyond the pinned lock and pango, and the venv keeps no
+# binaries and no packages beyond the pinned locks, pango and the Java runtime, and the venv keeps no
 # package installer.
 
 # StopProcessingJob / the job's MaxRuntimeInSeconds send SIGTERM, then SIGKILL.

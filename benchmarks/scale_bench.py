@@ -6,9 +6,15 @@ it in a fresh subprocess per measurement and prints wall time and peak RSS:
 
 * all pre-training metrics + the count-based post-training metrics (every
   post-training metric but FT), streamed;
-* FT separately at 1M rows (FT needs all rows: in memory).
+* FT separately at 1M rows (FT needs all rows: in memory);
+* with ``--spark``, the same count-based metrics by the Spark backend in local
+  mode (``local[*]``: one task per 1M-row row group), and whether its
+  ``analysis.json`` sections equal the streamed ones (hash of the JSON).  The
+  session start is timed apart; peak RSS is the driver's only (executors are
+  separate Python processes, Spark a JVM).
 
     python benchmarks/scale_bench.py                     # 1M and 10M rows
+    python benchmarks/scale_bench.py --rows 10000000 --no-ft --spark
     python benchmarks/scale_bench.py --rows 100000000    # 100M (≈ 1.5 GB of Parquet)
     python benchmarks/scale_bench.py --rows 1000000 --no-ft --keep /tmp/scale
 
@@ -18,7 +24,9 @@ Data files are cached under ``--keep`` (default: a temporary folder) by row coun
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -110,6 +118,13 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _digest(sections: Any) -> str:
+    from openclarify.results import AnalysisResult
+
+    document = AnalysisResult(pre_training=sections[0], post_training=sections[1]).to_dict()
+    return hashlib.sha256(json.dumps(document).encode()).hexdigest()[:16]
+
+
 def child(data: str, mode: str) -> None:
     """One measurement, in this (fresh) process; prints one JSON line."""
     from openclarify import analyze
@@ -117,16 +132,33 @@ def child(data: str, mode: str) -> None:
     from openclarify.config import load_config
 
     started = time.perf_counter()
+    extra: dict[str, Any] = {}
     if mode == "stream":
         sections = stream_bias_sections(load_config(config(False)), Path(data))
         assert sections is not None, "the benchmark config must be streamed"
         groups = sum(len(v) for v in sections[0].facets.values())  # type: ignore[union-attr]
+        extra["digest"] = _digest(sections)
+    elif mode == "spark":
+        from openclarify.backend.spark import spark_bias_sections, spark_session
+
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        with spark_session() as spark:
+            spark.sparkContext.setLogLevel("ERROR")
+            extra["session_s"] = round(time.perf_counter() - started, 2)
+            started = time.perf_counter()  # the analysis alone, session start excluded
+            sections = spark_bias_sections(load_config(config(False)), Path(data), spark=spark)
+            groups = sum(len(v) for v in sections[0].facets.values())  # type: ignore[union-attr]
+            extra["digest"] = _digest(sections)
     else:  # FT: needs all rows at once
         result = analyze(config(True), data, n_jobs=-1)
         groups = sum(len(v) for v in result.post_training.facets.values())  # type: ignore[union-attr]
     wall = time.perf_counter() - started
     peak_mb = peak_rss_mb()
-    print(json.dumps({"wall_s": round(wall, 2), "peak_rss_mb": round(peak_mb), "groups": groups}))
+    print(
+        json.dumps(
+            {"wall_s": round(wall, 2), "peak_rss_mb": round(peak_mb), "groups": groups, **extra}
+        )
+    )
 
 
 def measure(data: Path, mode: str) -> dict[str, Any]:
@@ -144,6 +176,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--keep", type=Path, default=None, help="folder for the generated data")
     parser.add_argument("--no-ft", action="store_true", help="skip the FT measurement")
+    parser.add_argument(
+        "--spark", action="store_true", help="also run the Spark backend (local mode)"
+    )
     parser.add_argument("--child", nargs=2, metavar=("DATA", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -167,6 +202,15 @@ def main() -> None:
             f"| {generated} | {result['wall_s']} | {result['peak_rss_mb']} |",
             flush=True,
         )
+        if args.spark:
+            spark = measure(data, "spark")
+            same = "equal to streamed" if spark["digest"] == result["digest"] else "DIFFERENT"
+            print(
+                f"| {rows:,} | same, Spark local[*] ({same}; session start "
+                f"{spark['session_s']} s) | {size:.0f} | – | {spark['wall_s']} "
+                f"| {spark['peak_rss_mb']} (driver) |",
+                flush=True,
+            )
     if not args.no_ft:
         rows = 1_000_000
         data = folder / f"loans_{rows}.parquet"

@@ -58,9 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument(
         "--backend",
-        choices=["local", "memory"],
+        choices=["local", "memory", "spark"],
         default="local",
-        help="local: stream record batches where possible (default); memory: load the table",
+        help="local: stream record batches where possible (default); memory: load the table; "
+        "spark: run on Apache Spark (pip install 'openclarify[spark]'; master from "
+        "$OPENCLARIFY_SPARK_MASTER, default local[*])",
     )
 
     validate = sub.add_parser("validate", help="check an analysis_config.json without data")

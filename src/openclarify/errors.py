@@ -20,6 +20,7 @@ code   meaning
 5      predictor / model error
 6      analysis error (the data cannot support the requested analysis)
 7      output error (results cannot be written where asked)
+8      cluster error (the hosts of a multi-instance job could not form a cluster)
 =====  ======================================================
 """
 
@@ -29,6 +30,7 @@ import re
 
 __all__ = [
     "AnalysisError",
+    "ClusterError",
     "ConfigError",
     "DatasetError",
     "InternalError",
@@ -127,3 +129,9 @@ class InternalError(OpenClarifyError):
     """An unexpected failure inside openclarify (a bug)."""
 
     exit_code = 1
+
+
+class ClusterError(UserError):
+    """The hosts of a multi-instance job could not form a Spark cluster."""
+
+    exit_code = 8

@@ -212,8 +212,9 @@ def analyze(
     n_jobs:
         Cores for the Flip Test's neighbour search (-1 = all).
     backend:
-        ``local`` (default: stream record batches where possible) or ``memory``
-        (always load the table); see :data:`BACKENDS`.
+        ``local`` (default: stream record batches where possible), ``memory``
+        (always load the table) or ``spark`` (Spark tasks; needs the ``spark``
+        extra); see :data:`BACKENDS`.
     """
     if backend not in BACKENDS:
         raise ConfigError(
@@ -233,8 +234,10 @@ def analyze(
 
 
 #: Backends: ``local`` streams record batches where it can and loads the table otherwise;
-#: ``memory`` always loads the table (the reference the streaming engine is tested against).
-BACKENDS = ("local", "memory")
+#: ``memory`` always loads the table (the reference the streaming engine is tested against);
+#: ``spark`` runs the streaming engine's passes as Spark tasks (:mod:`openclarify.backend.spark`)
+#: and refuses, naming ``--backend``, what it cannot do exactly.
+BACKENDS = ("local", "memory", "spark")
 #: With ``methods.report``, a dataset whose decoded size is below this share of the
 #: available memory is loaded whole, so that the report gets its per-group statistics
 #: (streaming computes the metrics only).
@@ -266,6 +269,53 @@ def _streams(config: AnalysisConfig, plan: Plan, path: Path, backend: str) -> bo
     return True
 
 
+def _analyze_on_spark(
+    config: AnalysisConfig, plan: Plan, path: Path, locations: Locations
+) -> AnalysisResult:
+    """Bias metrics and SHAP by Spark tasks; the rest is refused (never run elsewhere silently).
+
+    Bias counts come from the files (:mod:`openclarify.backend.spark`); SHAP
+    needs the feature rows for its baseline and encoding, so the driver loads
+    the table and the tasks explain the records.
+    """
+    if plan.needs_predictions or plan.pdp:
+        raise ConfigError(
+            "--backend",
+            "the spark backend computes bias metrics (predicted labels read from the data) and "
+            "SHAP; predicted labels from the model and PDP are not available on it yet",
+            "use --backend local for this config",
+        )
+    from .backend.spark import spark_bias_sections, spark_session, spark_shap, why_no_spark_shap
+
+    if plan.shap and (reason := why_no_spark_shap(config)) is not None:
+        raise ConfigError(
+            "--backend",
+            f"the spark backend cannot run this analysis exactly: {reason}",
+            "use --backend local for it",
+        )
+    with spark_session() as spark:
+        pre = post = None
+        if plan.bias:
+            started = time.perf_counter()
+            pre, post = spark_bias_sections(config, path, spark=spark, log=log)
+            log.info("Bias metrics computed in %.2fs (spark)", time.perf_counter() - started)
+        if not plan.shap:
+            return AnalysisResult(pre_training=pre, post_training=post, config=config)
+        from .explain.analysis import Explanations
+
+        started = time.perf_counter()
+        table = load_bias_table(config, path, locations)
+        log.info("Loaded %d rows for SHAP in %.2fs", table.n_rows, time.perf_counter() - started)
+        shap = spark_shap(config, table, spark=spark, locations=locations, log=log)
+    return AnalysisResult(
+        pre_training=pre,
+        post_training=post,
+        explanations=Explanations(shap, None).section(),
+        shap=shap,
+        config=config,
+    )
+
+
 def _analyze(
     config: AnalysisConfig,
     dataset: Path | None,
@@ -277,6 +327,8 @@ def _analyze(
     plan = plan_analysis(config)
     path = resolve_dataset(config, dataset, locations)
 
+    if backend == "spark":
+        return _analyze_on_spark(config, plan, path, locations)
     if _streams(config, plan, path, backend):
         from .backend import stream_bias_sections
 

@@ -14,6 +14,7 @@ and leave no partial result (results are written atomically).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -87,17 +88,31 @@ def _analyse(paths: ContainerPaths, outcome: _Outcome) -> None:
     """The job itself; runs in a worker thread (see :func:`run_container`)."""
     try:
         from . import job
+        from .backend.cluster import leader_session, read_hosts, run_follower
 
+        hosts = read_hosts(paths.base)
+        if hosts is not None and hosts.distributed and not hosts.is_leader:
+            # instance_count > 1: this host only lends its cores to the leader's Spark job
+            run_follower(hosts, log=log)
+            outcome.message = f"{SUCCESS_MESSAGE}; ran Spark tasks for {hosts.leader}"
+            outcome.code = 0
+            return
         log.info("Analysis config path: %s", paths.config)
         log.info("Dataset path: %s", paths.data)
         dataset = paths.data if paths.data.exists() else None
-        result = job.run(
-            paths.config,
-            dataset,
-            paths.output,
-            config_dir=paths.config.parent,
-            input_root=paths.base / "processing",
-        )
+        distributed = hosts is not None and hosts.distributed
+        with contextlib.ExitStack() as stack:
+            if hosts is not None and distributed:
+                log.info("Leader of %d hosts: the analysis runs on Spark", len(hosts.all))
+                stack.enter_context(leader_session(hosts, log=log))
+            result = job.run(
+                paths.config,
+                dataset,
+                paths.output,
+                config_dir=paths.config.parent,
+                input_root=paths.base / "processing",
+                backend="spark" if distributed else "local",
+            )
         outcome.message = SUCCESS_MESSAGE + "".join(f"; note: {note}" for note in result.notes)
         outcome.code = 0
     except UserError as exc:

@@ -57,5 +57,5 @@ def test_ft_says_why_it_needs_memory(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_unknown_backend() -> None:
-    with pytest.raises(ConfigError, match="unknown backend 'spark'"):
-        openclarify.analyze(_config(report=False), GOLDEN / "data" / "x.csv", backend="spark")
+    with pytest.raises(ConfigError, match="unknown backend 'dask'"):
+        openclarify.analyze(_config(report=False), GOLDEN / "data" / "x.csv", backend="dask")

@@ -2,6 +2,9 @@
 
 * :mod:`.streaming` — the default local engine for CSV and Parquet: record
   batches, mergeable counts, memory independent of the number of rows;
+* :mod:`.spark` (``--backend spark``, imported only when chosen) — the same
+  summaries and counts as Spark tasks, merged on the driver; :mod:`.cluster`
+  forms a Spark cluster over the hosts of a multi-instance container job;
 * the in-memory table (:mod:`openclarify.bias.analysis`) — the oracle, used
   when a method needs all rows at once (FT) or the data cannot be streamed.
 """

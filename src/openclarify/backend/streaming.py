@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,7 +58,7 @@ from ..data.selection import (
     SelectionError,
     render,
 )
-from ..data.stream import DEFAULT_BATCH_ROWS, StreamSource, Unsupported, open_source
+from ..data.stream import DEFAULT_BATCH_ROWS, Unsupported, open_source
 from ..data.table import _names, _resolve
 from ..errors import AnalysisError, DatasetError
 from ..results import BiasSection, FacetGroupResult
@@ -78,6 +78,8 @@ from .summary import ColumnSummary
 BoolArray = npt.NDArray[np.bool_]
 Counts = tuple[ConfusionCounts, GroupedCounts | None]
 Sections = tuple[BiasSection | None, BiasSection | None]
+#: ``flips[facet][group]``: computes FT for that facet group.
+Flips = Sequence[Sequence[Callable[[], Any]]]
 
 _log = logging.getLogger("openclarify")
 
@@ -134,8 +136,12 @@ def _specs(config: Any) -> tuple[Sequence[MetricSpec] | None, Sequence[MetricSpe
     return pre, post
 
 
-def why_not_streamed(config: Any) -> str | None:
-    """Why this config needs the table in memory (``None``: it can be streamed)."""
+def why_not_streamed(config: Any, *, neighbours: bool = False) -> str | None:
+    """Why this config needs the table in memory (``None``: it can be streamed).
+
+    ``neighbours``: the caller computes FT itself (the Spark backend), so FT
+    is no reason.
+    """
     if config.dataset_type not in (readers.CSV, readers.PARQUET):
         return f"{config.dataset_type} datasets are read into memory"
     if config.facet_dataset_uri or config.predicted_label_dataset_uri:
@@ -145,7 +151,7 @@ def why_not_streamed(config: Any) -> str | None:
         return "no bias method requested"
     if post is not None and config.predicted_label is None:
         return "post-training predictions come from the model"
-    if post is not None and any(spec.needs == "neighbours" for spec in post):
+    if not neighbours and post is not None and any(spec.needs == "neighbours" for spec in post):
         return "the Flip Test (FT) needs all rows at once for its neighbour search"
     return None
 
@@ -197,37 +203,19 @@ def stream_bias_sections(
 
 def _stream(config: Any, dataset: Path, batch_rows: int, log: logging.Logger) -> Sections:
     started = time.perf_counter()
-    pre_specs, post_specs = _specs(config)
     source = open_source(config, dataset)
-    columns = _resolve_columns(config, source.columns)
-    predicted = columns.predicted if post_specs is not None else None
-    used = [columns.label, predicted, columns.group, *(f[0] for f in columns.facets)]
-    names = list(dict.fromkeys(n for n in used if n is not None))
-    dtypes = source.settle_dtypes(names, batch_rows)
+    plan = plan_columns(config, source.columns)
+    source.settle_dtypes(plan.names, batch_rows)
     n_rows = source.n_rows or 0
     if n_rows == 0:
         raise DatasetError("dataset", "has no rows", "check that the dataset path holds the data")
-
-    label_values = list(config.label_values_or_threshold or [])
-    summaries = _summaries(source, names, dtypes, columns, label_values, batch_rows)
-    label = _label_rule(summaries[columns.label], label_values)
-    prediction: _PredictionRule | None = None
-    if predicted is not None:
-        threshold = config.probability_threshold
-        prediction = _prediction_rule(
-            columns,
-            summaries[predicted],
-            label,
-            label_values,
-            threshold if threshold is not None else 0.5,
-        )
-    group = group_rule(columns.group, summaries[columns.group]) if columns.group else None
-    facets = [
-        _facet_rule(name, values, path, summaries[name]) for name, values, path in columns.facets
-    ]
+    summaries = new_summaries(plan, source.dtypes(plan.names), n_rows)
+    for batch in source.batches(plan.names, batch_rows):
+        update_summaries(summaries, batch)
+    rules = decide_rules(plan, summaries)
     summarised = time.perf_counter()
 
-    totals = _count(source, names, columns, label, prediction, group, facets, batch_rows)
+    totals = count_batches(rules, source.batches(plan.names, batch_rows))
     log.info(
         "Streamed bias counts over %d rows in batches of %d (summaries %.2fs, counts %.2fs)",
         n_rows,
@@ -235,39 +223,124 @@ def _stream(config: Any, dataset: Path, batch_rows: int, log: logging.Logger) ->
         summarised - started,
         time.perf_counter() - summarised,
     )
+    return finish_sections(plan, rules, totals)
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """What a config needs from a dataset: resolved columns, metric specs, label values.
+
+    Computed once on the side that decides (the driver, for a partitioned backend).
+    """
+
+    columns: _Columns
+    pre_specs: Sequence[MetricSpec] | None
+    post_specs: Sequence[MetricSpec] | None
+    predicted: str | None  # the predicted-label column, when post-training bias needs it
+    names: list[str]  # the columns read, in a fixed order
+    label_values: list[Any]
+    probability_threshold: float
+
+
+def plan_columns(config: Any, dataset_columns: list[str]) -> ColumnPlan:
+    """Resolve the used columns like the in-memory table (same errors, same order)."""
+    pre_specs, post_specs = _specs(config)
+    columns = _resolve_columns(config, dataset_columns)
+    predicted = columns.predicted if post_specs is not None else None
+    used = [columns.label, predicted, columns.group, *(f[0] for f in columns.facets)]
+    names = list(dict.fromkeys(n for n in used if n is not None))
+    threshold = config.probability_threshold
+    return ColumnPlan(
+        columns,
+        pre_specs,
+        post_specs,
+        predicted,
+        names,
+        list(config.label_values_or_threshold or []),
+        threshold if threshold is not None else 0.5,
+    )
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The row rules decided from whole-column summaries; applied to any batch."""
+
+    label: _LabelRule
+    prediction: _PredictionRule | None
+    group: GroupRule | None
+    facets: list[FacetRule]
+    columns: _Columns
+
+
+def decide_rules(plan: ColumnPlan, summaries: dict[str, ColumnSummary]) -> Rules:
+    """Every whole-column decision smclarify makes, from the merged summaries."""
+    columns = plan.columns
+    label = _label_rule(summaries[columns.label], plan.label_values)
+    prediction: _PredictionRule | None = None
+    if plan.predicted is not None:
+        prediction = _prediction_rule(
+            columns,
+            summaries[plan.predicted],
+            label,
+            plan.label_values,
+            plan.probability_threshold,
+        )
+    group = group_rule(columns.group, summaries[columns.group]) if columns.group else None
+    facets = [
+        _facet_rule(name, values, path, summaries[name]) for name, values, path in columns.facets
+    ]
+    return Rules(label, prediction, group, facets, columns)
+
+
+def finish_sections(
+    plan: ColumnPlan, rules: Rules, totals: Totals, flips: Flips | None = None
+) -> Sections:
+    """The sections from merged counts, through the same metric functions as in memory.
+
+    ``flips[facet][group]`` computes FT for that group (a backend that gathers
+    the feature rows gives them; without, FT is never requested here).
+    """
     failure = None
-    if prediction is not None:
-        failure = prediction.failure or (
+    if rules.prediction is not None:
+        failure = rules.prediction.failure or (
             NO_POSITIVE_PREDICTION if totals.positive_predictions == 0 else None
         )
-    return _sections(pre_specs, post_specs, columns.label, label, facets, totals, failure)
+    return _sections(
+        plan.pre_specs,
+        plan.post_specs,
+        plan.columns.label,
+        rules.label,
+        rules.facets,
+        totals,
+        failure,
+        flips,
+    )
 
 
-def _summaries(
-    source: StreamSource,
-    names: list[str],
-    dtypes: dict[str, Any],
-    columns: _Columns,
-    label_values: list[Any],
-    batch_rows: int,
+def new_summaries(
+    plan: ColumnPlan, dtypes: dict[str, Any], n_rows: int
 ) -> dict[str, ColumnSummary]:
-    n_rows = source.n_rows or 0
+    """Empty summaries of the used columns (fold batches in with :func:`update_summaries`)."""
+    columns = plan.columns
     summaries = {}
-    for name in names:
+    for name in plan.names:
         keep_order = name == columns.group or any(f[0] == name and not f[1] for f in columns.facets)
         match: list[list[Any]] = []
-        if name in (columns.label, columns.predicted) and label_values:
-            match.append(label_values)
+        if name in (columns.label, columns.predicted) and plan.label_values:
+            match.append(plan.label_values)
         summaries[name] = ColumnSummary(dtypes[name], n_rows, keep_order, match)
     # facet value lists get their own match slots, after the label's
     for facet_name, values, _ in columns.facets:
         if values:
             summaries[facet_name].match_values.append(values)
             summaries[facet_name].any_match.append(False)
-    for batch in source.batches(names, batch_rows):
-        for name in names:
-            summaries[name].update(batch[name])
     return summaries
+
+
+def update_summaries(summaries: dict[str, ColumnSummary], batch: pd.DataFrame) -> None:
+    """Fold one batch (holding every summarised column) into the summaries."""
+    for name, summary in summaries.items():
+        summary.update(batch[name])
 
 
 def _match_slot(summary: ColumnSummary, values: list[Any]) -> int:
@@ -407,11 +480,23 @@ def _with_slot_first(summary: ColumnSummary, slot: int) -> ColumnSummary:
 
 
 @dataclass
-class _Totals:
+class Totals:
     """Merged counts: ``groups[facet][group]`` and the number of positive predictions."""
 
     groups: list[list[Counts | None]]
     positive_predictions: int = 0
+
+    def merge(self, other: Totals) -> Totals:
+        """Counts of both parts (addition: any order, any grouping)."""
+        groups = [
+            [_add_optional(a, b) for a, b in zip(mine, theirs, strict=True)]
+            for mine, theirs in zip(self.groups, other.groups, strict=True)
+        ]
+        return Totals(groups, self.positive_predictions + other.positive_predictions)
+
+
+def _add_optional(left: Counts | None, right: Counts | None) -> Counts | None:
+    return left if right is None else _add(left, right)
 
 
 def _add(left: Counts | None, right: Counts) -> Counts:
@@ -424,19 +509,13 @@ def _add(left: Counts | None, right: Counts) -> Counts:
     return left[0].merge(right[0]), grouped
 
 
-def _count(
-    source: StreamSource,
-    names: list[str],
-    columns: _Columns,
-    label: _LabelRule,
-    prediction: _PredictionRule | None,
-    group: GroupRule | None,
-    facets: list[FacetRule],
-    batch_rows: int,
-) -> _Totals:
-    totals = _Totals([[None] * len(f.groups) for f in facets])
+def count_batches(rules: Rules, batches: Iterable[pd.DataFrame]) -> Totals:
+    """Counts of every facet group over the batches, merged by addition."""
+    columns, label, prediction, group = rules.columns, rules.label, rules.prediction, rules.group
+    facets = rules.facets
+    totals = Totals([[None] * len(f.groups) for f in facets])
     use_yhat = prediction is not None and prediction.mask is not None
-    for batch in source.batches(names, batch_rows):
+    for batch in batches:
         y = label.mask(batch[columns.label])
         yhat = None
         if use_yhat:
@@ -469,12 +548,13 @@ def _sections(
     label_name: str,
     label: _LabelRule,
     facets: list[FacetRule],
-    totals: _Totals,
+    totals: Totals,
     failure: str | None,
+    flips: Flips | None = None,
 ) -> Sections:
     pre_facets: dict[str, tuple[FacetGroupResult, ...]] = {}
     post_facets: dict[str, tuple[FacetGroupResult, ...]] = {}
-    for facet, counted in zip(facets, totals.groups, strict=True):
+    for i, (facet, counted) in enumerate(zip(facets, totals.groups, strict=True)):
         merged = [c for c in counted if c is not None]
         if len(merged) != len(facet.groups):  # pragma: no cover - n_rows > 0 was checked
             raise AssertionError("every facet group is counted in every batch")
@@ -488,8 +568,12 @@ def _sections(
         if failure is not None:
             post_facets[facet.name] = tuple(failed_group(post_specs, r, failure) for r in rendered)
             continue
+        flip: Sequence[Callable[[], Any] | None] = (
+            flips[i] if flips is not None else [None] * len(merged)
+        )
         post_facets[facet.name] = tuple(
-            evaluate_group(post_specs, r, *c) for r, c in zip(rendered, merged, strict=True)
+            evaluate_group(post_specs, r, *c, f)
+            for r, c, f in zip(rendered, merged, flip, strict=True)
         )
     pre = BiasSection(label_name, pre_facets, label.rendered) if pre_specs is not None else None
     post = BiasSection(label_name, post_facets, label.rendered) if post_specs is not None else None

@@ -131,20 +131,70 @@ class StreamSource:
         return _same_across_files(per_file, names)
 
     def _csv_dtypes(self, names: Sequence[str], batch_rows: int) -> dict[str, Any]:
-        per_file: list[dict[str, Any]] = []
+        found = [self.csv_file_kinds(i, names, batch_rows) for i in range(len(self._csv))]
+        return self.settle_csv_kinds(found, names)
+
+    def csv_file_kinds(
+        self, index: int, names: Sequence[str], batch_rows: int
+    ) -> tuple[int, dict[str, set[str]]]:
+        """Rows of CSV file ``index`` and the dtype kinds pandas infers in its chunks.
+
+        The per-file half of :meth:`settle_dtypes` (a partitioned backend runs
+        it where the file is read, then :meth:`settle_csv_kinds` on one side).
+        """
+        spec = self._csv[index]
         n_rows = 0
-        for spec in self._csv:
-            seen: dict[str, set[str]] = {name: set() for name in names}
-            # every column on this first pass: a row with too many fields is then the
-            # same "is not valid CSV" error as a whole-file read (usecols would let it
-            # through silently)
-            for chunk in self._csv_chunks(spec, names, batch_rows, None, all_columns=True):
-                n_rows += len(chunk)
-                for name in names:
-                    seen[name].add(_csv_chunk_kind(chunk[name]))
-            per_file.append({name: _csv_join(name, kinds) for name, kinds in seen.items()})
-        self.n_rows = n_rows
-        return _same_across_files(per_file, names)
+        seen: dict[str, set[str]] = {name: set() for name in names}
+        # every column on this first pass: a row with too many fields is then the
+        # same "is not valid CSV" error as a whole-file read (usecols would let it
+        # through silently)
+        for chunk in self._csv_chunks(spec, names, batch_rows, None, all_columns=True):
+            n_rows += len(chunk)
+            for name in names:
+                seen[name].add(_csv_chunk_kind(chunk[name]))
+        return n_rows, seen
+
+    def settle_csv_kinds(
+        self, found: Sequence[tuple[int, dict[str, set[str]]]], names: Sequence[str]
+    ) -> dict[str, Any]:
+        """Whole-dataset dtypes (and :attr:`n_rows`) from every file's :meth:`csv_file_kinds`."""
+        per_file = [{name: _csv_join(name, kinds[name]) for name in names} for _, kinds in found]
+        self.n_rows = sum(n for n, _ in found)
+        self._dtypes = _same_across_files(per_file, names)
+        return dict(self._dtypes)
+
+    def dtypes(self, names: Sequence[str]) -> dict[str, Any]:
+        """The settled dtypes of the named columns (after :meth:`settle_dtypes`)."""
+        return {name: self._dtypes[name] for name in names}
+
+    # --- units of work (partitioned backends) --------------------------------
+    def units(self) -> list[tuple[int, int | None]]:
+        """Independent pieces of the dataset, in row order: ``(file, row group)``.
+
+        Parquet files split into their row groups; a CSV file is one piece
+        (``None``), because only a sequential read of the whole file reproduces
+        pandas' parsing (quoted newlines, header rules, error line numbers).
+        """
+        if self.dataset_type != readers.PARQUET:
+            return [(i, None) for i in range(len(self.files))]
+        pieces: list[tuple[int, int | None]] = []
+        for i, file in enumerate(self.files):
+            groups = _open_parquet(file).metadata.num_row_groups
+            pieces.extend((i, group) for group in range(groups))
+        return pieces
+
+    def unit_batches(
+        self, unit: tuple[int, int | None], names: Sequence[str], batch_rows: int
+    ) -> Iterator[pd.DataFrame]:
+        """:meth:`batches` restricted to one piece of :meth:`units`."""
+        index, group = unit
+        dtypes = {name: self._dtypes[name] for name in names}
+        if self.dataset_type == readers.PARQUET:
+            yield from self._parquet_batches(
+                names, dtypes, batch_rows, files=[self.files[index]], row_group=group
+            )
+            return
+        yield from self._csv_chunks(self._csv[index], names, batch_rows, dtypes)
 
     # --- batches -----------------------------------------------------------
     def batches(self, names: Sequence[str], batch_rows: int) -> Iterator[pd.DataFrame]:
@@ -160,14 +210,24 @@ class StreamSource:
             yield from self._csv_chunks(spec, names, batch_rows, dtypes)
 
     def _parquet_batches(
-        self, names: Sequence[str], dtypes: dict[str, Any], batch_rows: int
+        self,
+        names: Sequence[str],
+        dtypes: dict[str, Any],
+        batch_rows: int,
+        *,
+        files: Sequence[Path] | None = None,
+        row_group: int | None = None,
     ) -> Iterator[pd.DataFrame]:
         arrow_names = [self._arrow_names[self.columns.index(name)] for name in names]
-        for file in self.files:
+        groups = None if row_group is None else [row_group]
+        for file in self.files if files is None else files:
             # pre_buffer=False: with pre-buffering, the reader keeps every row group's
             # buffers until the iterator ends, so memory would grow with the file.
             handle = _open_parquet(file, pre_buffer=False)
-            for batch in handle.iter_batches(batch_size=batch_rows, columns=list(arrow_names)):
+            batches = handle.iter_batches(
+                batch_size=batch_rows, row_groups=groups, columns=list(arrow_names)
+            )
+            for batch in batches:
                 frame = batch.to_pandas()
                 out = {}
                 for name, arrow_name in zip(names, arrow_names, strict=True):
