@@ -292,18 +292,10 @@ CHILD = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize(
-    ("where", "signum"),
-    [
-        ("analysis", signal.SIGTERM),
-        ("writing", signal.SIGTERM),
-        ("written", signal.SIGTERM),
-        ("analysis", signal.SIGINT),
-    ],
-)
-def test_stop_signal_exits_cleanly(tmp_path: Path, where: str, signum: signal.Signals) -> None:
-    base = layout(tmp_path / "ml", contract_config(), CASE / "data")
-    ready = tmp_path / "ready"
+def stop_at_pause(
+    base: Path, ready: Path, where: str, signum: signal.Signals, at_pause: Any
+) -> tuple[int, str]:
+    """Run CHILD on ``base`` until it pauses at ``where``, check, signal; (exit code, stderr)."""
     env = {**os.environ, "PYTHONPATH": str(REPO_SRC)}
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(base), str(ready), where],
@@ -318,16 +310,35 @@ def test_stop_signal_exits_cleanly(tmp_path: Path, where: str, signum: signal.Si
             assert child.poll() is None, child.communicate()
             assert time.monotonic() < deadline, "child never reached the pause"
             time.sleep(0.02)
-        output = base / "processing" / "output"
-        if where == "writing":  # the temporary file exists at this moment
-            assert [p.name for p in output.iterdir() if p.name.endswith(".tmp")]
+        at_pause()
         child.send_signal(signum)
         _, err = child.communicate(timeout=60)
     finally:
         if child.poll() is None:
             child.kill()
             child.wait()
-    assert child.returncode == 128 + signum, err  # 143 for SIGTERM, 130 for SIGINT
+    return child.returncode, err
+
+
+@pytest.mark.parametrize(
+    ("where", "signum"),
+    [
+        ("analysis", signal.SIGTERM),
+        ("writing", signal.SIGTERM),
+        ("written", signal.SIGTERM),
+        ("analysis", signal.SIGINT),
+    ],
+)
+def test_stop_signal_exits_cleanly(tmp_path: Path, where: str, signum: signal.Signals) -> None:
+    base = layout(tmp_path / "ml", contract_config(), CASE / "data")
+    output = base / "processing" / "output"
+
+    def at_pause() -> None:
+        if where == "writing":  # the temporary file exists at this moment
+            assert [p.name for p in output.iterdir() if p.name.endswith(".tmp")]
+
+    returncode, err = stop_at_pause(base, tmp_path / "ready", where, signum, at_pause)
+    assert returncode == 128 + signum, err  # 143 for SIGTERM, 130 for SIGINT
     assert message(base) == f"Stopped: received {signum.name}; no results were written"
     assert "Traceback" not in err
     assert output_files(base) == []  # no analysis.json, no .tmp
@@ -350,29 +361,12 @@ def test_stop_after_shap_files_were_written_leaves_nothing(tmp_path: Path) -> No
     config["methods"]["shap"] = {"num_clusters": 2, "seed": 1}
     base = layout(tmp_path / "ml", config, CASE / "data")
     shutil.copy(model_file, base / "processing" / "input" / "config" / "model.joblib")
-    ready = tmp_path / "ready"
-    env = {**os.environ, "PYTHONPATH": str(REPO_SRC)}
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(base), str(ready), "written"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not ready.exists():
-            assert child.poll() is None, child.communicate()
-            assert time.monotonic() < deadline, "child never reached the pause"
-            time.sleep(0.02)
+
+    def at_pause() -> None:
         # the pause is right after the first output file: the SHAP baseline
         assert (base / "processing" / "output" / "explanations_shap" / "baseline.csv").exists()
-        child.send_signal(signal.SIGTERM)
-        _, err = child.communicate(timeout=60)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-    assert child.returncode == 143, err
+
+    returncode, err = stop_at_pause(base, tmp_path / "ready", "written", signal.SIGTERM, at_pause)
+    assert returncode == 143, err
     assert message(base) == "Stopped: received SIGTERM; no results were written"
     assert output_files(base) == []

@@ -55,6 +55,7 @@ __all__ = [
     "output_labels",
     "partial_dependence_plots",
     "resolve_feature_names",
+    "shap_setup",
 ]
 
 #: ``scores(frame) -> float64[rows, K]``: the model's explained outputs.
@@ -369,6 +370,51 @@ def partial_dependence_plots(
     return plots
 
 
+def shap_setup(
+    config: Any,
+    features: pd.DataFrame,
+    others: Sequence[str],
+    locations: Any = None,
+    log: logging.Logger | None = None,
+) -> tuple[list[str] | None, pd.DataFrame]:
+    """``methods.shap``'s explained features (``None``: all) and its baseline.
+
+    The baseline is the configured one (:mod:`~openclarify.explain.baseline_input`)
+    or, when absent, computed by clustering ``features``
+    (:func:`~openclarify.explain.baseline.compute_baseline`).  ``others`` are the
+    columns that are not features, named in messages.
+    """
+    from .baseline import compute_baseline
+    from .baseline_input import baseline_from_config
+
+    log = log or _log
+    shap = config.methods.shap
+    names = [str(c) for c in features.columns]
+    to_explain = None
+    if shap.features_to_explain is not None:
+        to_explain = resolve_feature_names(
+            shap.features_to_explain, names, "$.methods.shap.features_to_explain", others
+        )
+    started = time.monotonic()
+    if shap.baseline is not None:
+        baseline = baseline_from_config(
+            shap.baseline,
+            features,
+            dataset_type=config.dataset_type,
+            features_expression=config.features,
+            locations=locations,
+        )
+        log.info("Using the given baseline of %d row(s)", len(baseline))
+    else:
+        baseline = compute_baseline(features, num_clusters=shap.num_clusters, seed=shap.seed)
+        log.info(
+            "Computed a baseline of %d row(s) by clustering in %.2fs",
+            len(baseline),
+            time.monotonic() - started,
+        )
+    return to_explain, baseline
+
+
 @dataclass(frozen=True)
 class Explanations:
     """What ``methods.shap`` and ``methods.pdp`` produced for one job."""
@@ -413,9 +459,6 @@ def explanations_for(
     log:
         Logger for progress lines.
     """
-    from .baseline import compute_baseline
-    from .baseline_input import baseline_from_config
-
     log = log or _log
     names = list(table.feature_columns)
     features = table.frame[names].reset_index(drop=True)
@@ -426,28 +469,7 @@ def explanations_for(
     shap_result = None
     if methods.shap is not None:
         shap = methods.shap
-        to_explain = None
-        if shap.features_to_explain is not None:
-            to_explain = resolve_feature_names(
-                shap.features_to_explain, names, "$.methods.shap.features_to_explain", others
-            )
-        started = time.monotonic()
-        if shap.baseline is not None:
-            baseline = baseline_from_config(
-                shap.baseline,
-                features,
-                dataset_type=config.dataset_type,
-                features_expression=config.features,
-                locations=locations,
-            )
-            log.info("Using the given baseline of %d row(s)", len(baseline))
-        else:
-            baseline = compute_baseline(features, num_clusters=shap.num_clusters, seed=shap.seed)
-            log.info(
-                "Computed a baseline of %d row(s) by clustering in %.2fs",
-                len(baseline),
-                time.monotonic() - started,
-            )
+        to_explain, baseline = shap_setup(config, features, others, locations, log)
         join = table.frame[table.join] if table.join is not None else None
         shap_result = explain_records(
             features,
