@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import openclarify
+from openclarify.errors import UserError
 
 from .harness import outcome
 
@@ -136,3 +137,22 @@ def test_ten_thousand_columns(tmp_path: Path) -> None:
         "methods": {"pre_training_bias": {"methods": "all"}},
     }
     assert outcome("dataset.wide", lambda: openclarify.analyze(config, dataset)) == "ok"
+
+
+def _outcome(config: dict[str, Any], dataset: Path, backend: str) -> tuple[str, Any]:
+    try:
+        return "ok", openclarify.analyze(config, dataset, backend=backend).to_dict()
+    except UserError as error:
+        return "user_error", str(error)
+
+
+@settings(max_examples=60, **_SETTINGS)  # type: ignore[arg-type]
+@given(datasets())
+def test_streaming_and_memory_agree_on_hostile_datasets(
+    tmp_path: Path, case: tuple[bytes, dict[str, Any]]
+) -> None:
+    """The default (streaming) path gives the same result or the same error as memory."""
+    data, config = case
+    dataset = tmp_path / "data.csv"
+    dataset.write_bytes(data)
+    assert _outcome(config, dataset, "local") == _outcome(config, dataset, "memory")
