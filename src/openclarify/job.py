@@ -247,8 +247,9 @@ REPORT_IN_MEMORY_SHARE = 0.25
 def _streams(config: AnalysisConfig, plan: Plan, path: Path, backend: str) -> bool:
     """Whether to try the streaming engine (it may still decline: then in memory).
 
-    Streaming is the default for the bias-only plans it handles: CSV and Parquet,
-    no model, no side datasets, no FT (see :func:`openclarify.backend.why_not_streamed`).
+    Streaming is the default for the bias-only plans it handles: CSV, Parquet and
+    JSON Lines, no model, no side datasets, no FT (see
+    :func:`openclarify.backend.why_not_streamed`).
     A job that also wants a report streams only when its data is large; small data
     is loaded so the report can show per-group statistics.
     """

@@ -31,8 +31,6 @@ from openclarify.results import AnalysisResult
 
 CASES = Path(__file__).parent.parent / "golden" / "cases"
 CASE_NAMES = sorted(p.name for p in CASES.iterdir() if (p / "analysis_config.json").exists())
-#: Cases whose dataset type is read into memory by design (JSON Lines).
-NOT_STREAMED = {"jsonlines_basic", "jsonlines_no_headers"}
 
 
 def without_ft(raw: dict[str, Any]) -> dict[str, Any]:
@@ -47,15 +45,17 @@ def without_ft(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def in_memory(raw: dict[str, Any], case: Path) -> Any:
+    data, folder = (case / "data", case) if case.is_dir() else (case, case.parent)
     try:
-        return openclarify.analyze(raw, case / "data", config_dir=case).to_dict()
+        return openclarify.analyze(raw, data, config_dir=folder, backend="memory").to_dict()
     except UserError as exc:
         return (type(exc).__name__, str(exc))
 
 
 def streamed(raw: dict[str, Any], case: Path, batch_rows: int) -> Any:
+    data = case / "data" if case.is_dir() else case
     try:
-        sections = stream_bias_sections(load_config(raw), case / "data", batch_rows=batch_rows)
+        sections = stream_bias_sections(load_config(raw), data, batch_rows=batch_rows)
     except UserError as exc:
         return (type(exc).__name__, str(exc))
     if sections is None:
@@ -63,12 +63,18 @@ def streamed(raw: dict[str, Any], case: Path, batch_rows: int) -> Any:
     return AnalysisResult(pre_training=sections[0], post_training=sections[1]).to_dict()
 
 
-def test_most_cases_are_streamed() -> None:
-    assert len(set(CASE_NAMES) - NOT_STREAMED) >= 35
+def test_every_case_is_run() -> None:
+    assert len(CASE_NAMES) >= 39
+    # JSON Lines is streamed too (tests/backend/test_streaming_jsonlines.py)
+    types = {
+        json.loads((CASES / c / "analysis_config.json").read_text())["dataset_type"]
+        for c in CASE_NAMES
+    }
+    assert "application/jsonlines" in types
 
 
 @pytest.mark.parametrize("batch_rows", [1, 7, 1000])
-@pytest.mark.parametrize("case", sorted(set(CASE_NAMES) - NOT_STREAMED))
+@pytest.mark.parametrize("case", CASE_NAMES)
 def test_streaming_equals_in_memory(case: str, batch_rows: int) -> None:
     folder = CASES / case
     raw = without_ft(json.loads((folder / "analysis_config.json").read_text()))
@@ -79,11 +85,23 @@ def test_streaming_equals_in_memory(case: str, batch_rows: int) -> None:
     assert actual == expected
 
 
-@pytest.mark.parametrize("case", sorted(NOT_STREAMED))
-def test_json_lines_fall_back(case: str) -> None:
-    folder = CASES / case
-    raw = without_ft(json.loads((folder / "analysis_config.json").read_text()))
-    assert streamed(raw, folder, 7) is None
+def test_whole_file_json_falls_back(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Whole-file JSON is one document per file: read into memory, and the log says so."""
+    (tmp_path / "data.json").write_text(
+        json.dumps({"features": [[1, 0], [2, 1], [3, 1]], "label": [1, 0, 1]})
+    )
+    raw = {
+        "dataset_type": "application/json",
+        "features": "features",
+        "label": "label",
+        "label_values_or_threshold": [1],
+        "facet": [{"name_or_index": 1, "value_or_threshold": [1]}],
+        "methods": {"pre_training_bias": {"methods": ["CI"]}},
+    }
+    with caplog.at_level(logging.INFO, logger="openclarify"):
+        assert streamed(raw, tmp_path / "data.json", 7) is None
+    assert "application/json datasets are read into memory" in caplog.text
+    assert "pre_training_bias_metrics" in in_memory(raw, tmp_path / "data.json")
 
 
 def test_flip_test_falls_back_and_says_why(caplog: pytest.LogCaptureFixture) -> None:

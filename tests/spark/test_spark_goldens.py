@@ -26,7 +26,7 @@ from openclarify.config import load_config
 from openclarify.data.stream import open_source
 from openclarify.errors import ConfigError, UserError
 from openclarify.results import AnalysisResult
-from tests.backend.test_streaming_goldens import CASE_NAMES, CASES, NOT_STREAMED
+from tests.backend.test_streaming_goldens import CASE_NAMES, CASES
 from tests.backend.test_streaming_random import random_config, random_table
 
 pytestmark = pytest.mark.spark
@@ -48,7 +48,7 @@ def on_spark(raw: dict[str, Any], data: Path, spark: Any, batch_rows: int = 3) -
     return AnalysisResult(pre_training=pre, post_training=post).to_dict()
 
 
-@pytest.mark.parametrize("case", sorted(set(CASE_NAMES) - NOT_STREAMED))
+@pytest.mark.parametrize("case", CASE_NAMES)
 def test_spark_equals_in_memory(case: str, spark: Any) -> None:
     folder = CASES / case
     raw = json.loads((folder / "analysis_config.json").read_text())  # FT included
@@ -79,11 +79,18 @@ def test_random_tables_split_in_row_groups(seed: int, spark: Any, tmp_path: Path
     assert on_spark(config, data, spark, batch_rows=int(rng.integers(1, 50))) == expected
 
 
-def test_json_lines_is_refused_naming_the_backend(spark: Any) -> None:
-    folder = CASES / "jsonlines_basic"
-    raw = json.loads((folder / "analysis_config.json").read_text())
-    with pytest.raises(ConfigError, match=r"--backend: .*application/jsonlines.*--backend local"):
-        spark_bias_sections(load_config(raw), folder / "data", spark=spark)
+def test_whole_file_json_is_refused_naming_the_backend(spark: Any, tmp_path: Path) -> None:
+    (tmp_path / "data.json").write_text(json.dumps({"features": [[1, 0]], "label": [1]}))
+    raw = {
+        "dataset_type": "application/json",
+        "features": "features",
+        "label": "label",
+        "label_values_or_threshold": [1],
+        "facet": [{"name_or_index": 1, "value_or_threshold": [1]}],
+        "methods": {"pre_training_bias": {"methods": ["CI"]}},
+    }
+    with pytest.raises(ConfigError, match=r"--backend: .*application/json .*--backend local"):
+        spark_bias_sections(load_config(raw), tmp_path / "data.json", spark=spark)
 
 
 @pytest.mark.parametrize("seed", range(3))

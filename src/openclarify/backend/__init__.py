@@ -1,6 +1,6 @@
 """Backends: how the bias counts are produced (the metrics are the same everywhere).
 
-* :mod:`.streaming` — the default local engine for CSV and Parquet: record
+* :mod:`.streaming` — the default local engine for CSV, Parquet and JSON Lines: record
   batches, mergeable counts, memory independent of the number of rows;
 * :mod:`.spark` (``--backend spark``, imported only when chosen) — the same
   summaries and counts as Spark tasks, merged on the driver; :mod:`.cluster`

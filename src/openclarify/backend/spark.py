@@ -4,11 +4,12 @@ The only module that imports ``pyspark`` (installed with the ``spark`` extra).
 :func:`spark_bias_sections` runs the streaming engine (:mod:`.streaming`) with
 its passes spread over Spark tasks, one task per *piece* of the dataset
 (:meth:`~openclarify.data.stream.StreamSource.units`: a Parquet row group, or
-a whole CSV file):
+a whole CSV or JSON Lines file):
 
-1. **dtypes** — Parquet: from the file footers, on the driver; CSV: every
-   file's chunk dtypes in its own task, joined on the driver
-   (:meth:`~openclarify.data.stream.StreamSource.settle_csv_kinds`);
+1. **dtypes** — Parquet: from the file footers, on the driver; CSV and JSON
+   Lines: every file's dtype facts (chunk dtypes, value types) in its own
+   task, joined on the driver
+   (:meth:`~openclarify.data.stream.StreamSource.settle_file_facts`);
 2. **summaries** — each task folds its piece's record batches into
    :class:`~.summary.ColumnSummary` objects; the driver merges them in row
    order with :func:`~.summary.merge_summaries` and takes every whole-column
@@ -40,16 +41,16 @@ Only small results travel for the other metrics: summaries are bounded by
 distinct values, counts by facet groups.  Executors read the dataset themselves, at the path the driver
 sees (local mode, or every host holding the same files: SageMaker's
 ``FullyReplicated`` input).  Parallelism is one task per Parquet row group or
-CSV file — a single large CSV file is read by one task (only a sequential read
-reproduces pandas' parsing exactly); split it into part files, or use Parquet,
-to spread it.
+CSV / JSON Lines file — a single large text file is read by one task (only a
+sequential read reproduces pandas' parsing and the readers' line numbers
+exactly); split it into part files, or use Parquet, to spread it.
 
 Errors raised in a task (a malformed file, a value the config cannot match)
 come back as values and are raised on the driver as the same
 :class:`~openclarify.errors.UserError` the local engines raise (the first in
 row order).  Spark retries failed or lost tasks itself
-(``spark.task.maxFailures``).  What the engine cannot do exactly — JSON
-datasets, side datasets, predictions from a model, columns whose whole-file
+(``spark.task.maxFailures``).  What the engine cannot do exactly — whole-file
+JSON datasets, side datasets, predictions from a model, columns whose whole-file
 dtype cannot be reproduced piece by piece, one-vs-rest facets with more than
 :data:`~.summary.ORDER_CAP` values — is a
 :class:`~openclarify.errors.ConfigError` naming ``--backend``, never a silent
@@ -75,6 +76,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..bias.fliptest import numeric_feature_matrix
+from ..data.readers import PARQUET
 from ..data.stream import DEFAULT_BATCH_ROWS, StreamSource, Unsupported, open_source
 from ..data.table import _names, _resolve
 from ..errors import ConfigError, DatasetError, UserError
@@ -84,11 +86,13 @@ from .streaming import (
     Rules,
     Sections,
     Totals,
+    checked_plan,
     count_batches,
     decide_rules,
     finish_sections,
     new_summaries,
-    plan_columns,
+    require_scalars,
+    scalar_columns,
     update_summaries,
     why_not_streamed,
 )
@@ -191,7 +195,7 @@ def spark_bias_sections(
     config:
         The validated :class:`~openclarify.config.AnalysisConfig`.
     dataset:
-        The dataset file or folder (CSV or Parquet), readable at this path by
+        The dataset file or folder (CSV, Parquet or JSON Lines), readable at this path by
         every executor.
     spark:
         A SparkSession; default: the active one, else a new one
@@ -228,19 +232,20 @@ def _run(config: Any, dataset: Path, spark: Any, batch_rows: int, log: logging.L
     started = time.perf_counter()
     try:
         source = open_source(config, dataset)
-        plan = plan_columns(config, source.columns)
+        plan = checked_plan(config, source)
         units = source.units()
         context = spark.sparkContext
         features = _feature_columns(config, plan, source.columns) if _wants_flip_test(plan) else []
-        settled = list(dict.fromkeys([*plan.names, *features]))
-        if source.dataset_type == "text/csv":
+        settled = list(dict.fromkeys([*scalar_columns(plan, source), *features]))
+        if source.dataset_type != PARQUET:
+            # CSV / JSON Lines: each file's dtype facts in its own task, joined here
             files = [(i, None) for i in range(len(source.files))]
             found = _map(
                 context,
                 files,
-                functools.partial(_csv_kinds, source, settled, batch_rows),
+                functools.partial(_file_facts, source, settled, batch_rows),
             )
-            source.settle_csv_kinds(found, settled)
+            source.settle_file_facts(found, settled)
         else:
             source.settle_dtypes(settled, batch_rows)
         n_rows = source.n_rows or 0
@@ -248,6 +253,7 @@ def _run(config: Any, dataset: Path, spark: Any, batch_rows: int, log: logging.L
             raise DatasetError(
                 "dataset", "has no rows", "check that the dataset path holds the data"
             )
+        require_scalars(plan, source)
         dtypes = source.dtypes(plan.names)
         parts = _map(
             context,
@@ -373,10 +379,8 @@ def _flips(rules: Rules, rows: _FlipRows, parts: list[_FlipPart]) -> list[list[C
 # --- tasks (run on executors; module-level so that they pickle by reference) ---
 
 
-def _csv_kinds(
-    source: StreamSource, names: Sequence[str], batch_rows: int, unit: Unit
-) -> tuple[int, dict[str, set[str]]]:
-    return source.csv_file_kinds(unit[0], names, batch_rows)
+def _file_facts(source: StreamSource, names: Sequence[str], batch_rows: int, unit: Unit) -> Any:
+    return source.file_facts(unit[0], names, batch_rows)
 
 
 def _summarise(
@@ -552,9 +556,7 @@ def spark_shap(
         As :func:`~openclarify.explain.analysis.explanations_for` builds it.
     """
     from ..explain.aggregate import aggregate
-    from ..explain.analysis import ShapExplanation, output_labels, resolve_feature_names
-    from ..explain.baseline import compute_baseline
-    from ..explain.baseline_input import baseline_from_config
+    from ..explain.analysis import ShapExplanation, output_labels, shap_setup
     from ..explain.kernel_shap import default_num_samples
     from ..explain.tabular import TabularCodec
     from ..limits import check_shap_fits
@@ -567,21 +569,7 @@ def spark_shap(
     names = list(table.feature_columns)
     features = table.frame[names].reset_index(drop=True)
     others = [c for c in table.frame.columns if c not in set(names)]
-    to_explain = None
-    if shap.features_to_explain is not None:
-        to_explain = resolve_feature_names(
-            shap.features_to_explain, names, "$.methods.shap.features_to_explain", others
-        )
-    if shap.baseline is not None:
-        baseline = baseline_from_config(
-            shap.baseline,
-            features,
-            dataset_type=config.dataset_type,
-            features_expression=config.features,
-            locations=locations,
-        )
-    else:
-        baseline = compute_baseline(features, num_clusters=shap.num_clusters, seed=shap.seed)
+    to_explain, baseline = shap_setup(config, features, others, locations, log)
     explained = list(to_explain) if to_explain is not None else names
     coalitions = (
         shap.num_samples

@@ -3,7 +3,7 @@
 :func:`stream_bias_sections` computes the pre- and post-training sections of
 ``analysis.json`` without ever holding the table.  It reads only the label,
 predicted-label, group-variable and facet columns, in two passes over record
-batches (plus one for CSV, see :mod:`openclarify.data.stream`):
+batches (plus one for CSV and JSON Lines, see :mod:`openclarify.data.stream`):
 
 1. **summaries** — per column, the whole-column facts smclarify decides from
    (:mod:`.summary`): kind, maximum, distinct values in order of first
@@ -24,9 +24,8 @@ the log, and the caller reads the table into memory:
 
 * the Flip Test (FT) — it needs every row's features at once for its
   neighbour search;
-* datasets other than CSV and Parquet (JSON Lines / JSON are parsed record by
-  record into memory anyway), and facet / predicted-label side datasets (they
-  are joined to the main table);
+* whole-file JSON datasets (each file is one document, parsed whole), and
+  facet / predicted-label side datasets (they are joined to the main table);
 * post-training bias without a predicted-label column (predictions come from
   the model);
 * columns whose whole-file dtype cannot be reproduced batch by batch
@@ -58,9 +57,9 @@ from ..data.selection import (
     SelectionError,
     render,
 )
-from ..data.stream import DEFAULT_BATCH_ROWS, Unsupported, open_source
+from ..data.stream import DEFAULT_BATCH_ROWS, StreamSource, Unsupported, open_source
 from ..data.table import _names, _resolve
-from ..errors import AnalysisError, DatasetError
+from ..errors import AnalysisError, DatasetError, UserError
 from ..results import BiasSection, FacetGroupResult
 from .rules import (
     FacetRule,
@@ -97,6 +96,16 @@ class _Columns:
 def _resolve_columns(config: Any, columns: list[str]) -> _Columns:
     """Same resolution, same order and same errors as the in-memory table."""
     frame = pd.DataFrame(columns=columns)
+    label_name, predicted_name = config.label, config.predicted_label
+    if config.dataset_type in (readers.JSONLINES, readers.JSON):
+        # JMESPath-extracted label columns sit after the features, under the
+        # names the reader gave them (openclarify.data.table.load_bias_table)
+        extracted = [n for n in (label_name, predicted_name) if isinstance(n, str)]
+        positions = dict(zip(extracted, columns[len(columns) - len(extracted) :], strict=True))
+        if isinstance(label_name, str):
+            label_name = positions.get(label_name, label_name)
+        if isinstance(predicted_name, str):
+            predicted_name = positions.get(predicted_name, predicted_name)
     if frame.columns.duplicated().any():
         dupes = sorted(set(frame.columns[frame.columns.duplicated()]))[:5]
         raise DatasetError(
@@ -105,9 +114,9 @@ def _resolve_columns(config: Any, columns: list[str]) -> _Columns:
     if config.joinsource_name_or_index is not None:
         _resolve(frame, config.joinsource_name_or_index, "$.joinsource_name_or_index", "join")
     predicted = None
-    if config.predicted_label is not None:
-        predicted = _resolve(frame, config.predicted_label, "$.predicted_label", "predicted label")
-    label = _resolve(frame, config.label, "$.label", "label")
+    if predicted_name is not None:
+        predicted = _resolve(frame, predicted_name, "$.predicted_label", "predicted label")
+    label = _resolve(frame, label_name, "$.label", "label")
     group = None
     if config.group_variable is not None:
         group = _resolve(frame, config.group_variable, "$.group_variable", "group variable")
@@ -142,7 +151,7 @@ def why_not_streamed(config: Any, *, neighbours: bool = False) -> str | None:
     ``neighbours``: the caller computes FT itself (the Spark backend), so FT
     is no reason.
     """
-    if config.dataset_type not in (readers.CSV, readers.PARQUET):
+    if config.dataset_type not in (readers.CSV, readers.PARQUET, readers.JSONLINES):
         return f"{config.dataset_type} datasets are read into memory"
     if config.facet_dataset_uri or config.predicted_label_dataset_uri:
         return "side datasets are joined to the table in memory"
@@ -170,7 +179,7 @@ def stream_bias_sections(
     config:
         The validated :class:`~openclarify.config.AnalysisConfig`.
     dataset:
-        The dataset file or folder (CSV or Parquet).
+        The dataset file or folder (CSV, Parquet or JSON Lines).
     batch_rows:
         Rows per record batch; memory grows with it, results do not change.
     log:
@@ -204,11 +213,12 @@ def stream_bias_sections(
 def _stream(config: Any, dataset: Path, batch_rows: int, log: logging.Logger) -> Sections:
     started = time.perf_counter()
     source = open_source(config, dataset)
-    plan = plan_columns(config, source.columns)
-    source.settle_dtypes(plan.names, batch_rows)
+    plan = checked_plan(config, source)
+    source.settle_dtypes(scalar_columns(plan, source), batch_rows)
     n_rows = source.n_rows or 0
     if n_rows == 0:
         raise DatasetError("dataset", "has no rows", "check that the dataset path holds the data")
+    require_scalars(plan, source)
     summaries = new_summaries(plan, source.dtypes(plan.names), n_rows)
     for batch in source.batches(plan.names, batch_rows):
         update_summaries(summaries, batch)
@@ -259,6 +269,55 @@ def plan_columns(config: Any, dataset_columns: list[str]) -> ColumnPlan:
         list(config.label_values_or_threshold or []),
         threshold if threshold is not None else 0.5,
     )
+
+
+def checked_plan(config: Any, source: StreamSource) -> ColumnPlan:
+    """:func:`plan_columns`; a column error only once the files are known to read.
+
+    The in-memory readers parse every file before a column is resolved, so a
+    malformed file is the first error there; it must be here too.
+    """
+    try:
+        return plan_columns(config, source.columns)
+    except UserError:
+        source.check_files()
+        raise
+
+
+def scalar_columns(plan: ColumnPlan, source: StreamSource) -> list[str]:
+    """The columns whose dtypes are settled: the ones read, and for JSON Lines the predicted label.
+
+    The in-memory table checks every used column of a JSON dataset (the
+    predicted labels too, even when only pre-training bias reads none) for
+    JSON lists and objects (:func:`require_scalars`).
+    """
+    predicted = plan.columns.predicted
+    if source.dataset_type != readers.JSONLINES or predicted is None:
+        return plan.names
+    return list(dict.fromkeys([*plan.names, predicted]))
+
+
+def require_scalars(plan: ColumnPlan, source: StreamSource) -> None:
+    """The in-memory table's error for a JSON list or object in a used column.
+
+    Same column order (label, predicted label, group variable, facets), same
+    row number (:func:`openclarify.data.table._require_scalars`).
+    """
+    columns = plan.columns
+    used = [
+        (columns.label, "$.label", "label"),
+        (columns.predicted, "$.predicted_label", "predicted label"),
+        (columns.group, "$.group_variable", "group variable"),
+    ]
+    used += [(name, f"{path}.name_or_index", "facet") for name, _, path in columns.facets]
+    for column, path, what in used:
+        row = source.first_nested_row(column) if column is not None else None
+        if row is not None:
+            raise DatasetError(
+                f"{path} (column '{column}', row {row})",
+                f"the {what} column must hold single values, found a JSON list or object",
+                "point the JMESPath at a scalar value, or flatten the column",
+            )
 
 
 @dataclass(frozen=True)

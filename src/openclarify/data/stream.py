@@ -18,16 +18,34 @@ batches converted to those dtypes:
   whole file (``int64`` + ``float64`` → ``float64``; text anywhere → ``str``);
   the later passes read the chunks with that dtype.  The header rules of
   :func:`.readers.read_csv` apply unchanged.
+* JSON Lines: lines are parsed and the ``features`` / ``label`` /
+  ``predicted_label`` JMESPaths applied exactly as
+  :func:`.readers.read_jsonlines` does (same column names, same errors, in
+  the same order).  ``pd.DataFrame`` of Python values infers each column's
+  dtype from the *set of value types* in it (``int`` with ``None`` is
+  ``float64``, ``str`` with ``None`` or NaN is ``str``, ``bool`` with
+  anything else is ``object``, …) and from the integer range (beyond
+  ``int64``), so one pass records per column one value of each type and the
+  smallest and largest integer; the dtype pandas gives those few values is
+  the whole-file dtype.  Batches are built from the parsed values with that
+  dtype (``object`` columns keep the Python values, as the whole-file frame
+  does).
 
 Whatever cannot be reproduced exactly — part files whose dtypes differ,
 Arrow dictionary / nested / temporal columns, a boolean column mixed with
-anything else, unsigned 64-bit overflow — raises :class:`Unsupported`, and the
+anything else, unsigned 64-bit overflow (a CSV, Parquet or JSON Lines
+column of integers beyond ``int64``), whole-file JSON (one document per file,
+concatenated with ``pd.concat``'s own dtype promotions) — raises
+:class:`Unsupported`, and the
 caller falls back to reading the table into memory, which then behaves as
 documented there.  Only the columns the caller names are read.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +54,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import DatasetError
+from ..errors import ConfigError, DatasetError
 from . import readers
 
 #: Rows per batch when the caller does not say: ~8 bytes × a few columns × 1M
@@ -56,6 +74,41 @@ class _CsvFile:
     n_columns: int
 
 
+@dataclass(frozen=True)
+class _JsonLines:
+    """How rows are taken from the JSON Lines records (see :func:`.readers.read_jsonlines`)."""
+
+    features: str
+    label: str | None
+    predicted: str | None
+    width: int  # features per record: the first record's (every other must match)
+
+
+#: The value types that decide a JSON column's dtype (``float`` excludes NaN, which
+#: pandas treats as missing next to strings but as a float next to numbers).
+_JSON_TYPES = ("bool", "int", "float", "nan", "str", "none", "other")
+
+
+@dataclass
+class JsonFacts:
+    """What one JSON Lines file tells about the columns read (mergeable, small).
+
+    Attributes
+    ----------
+    n_rows:
+        Records in the file.
+    examples:
+        Per column: one value of each type found (:data:`_JSON_TYPES`), and the
+        smallest (``int_min``) and largest (``int_max``) integer.
+    nested:
+        Per column: the file row (0-based) of its first JSON list or object.
+    """
+
+    n_rows: int = 0
+    examples: dict[str, dict[str, Any]] = field(default_factory=dict)
+    nested: dict[str, int] = field(default_factory=dict)
+
+
 @dataclass
 class StreamSource:
     """The files of one dataset and the column names the in-memory table would have.
@@ -67,7 +120,7 @@ class StreamSource:
     files:
         The data files, in the order the in-memory reader concatenates them.
     dataset_type:
-        ``text/csv`` or ``application/x-parquet``.
+        ``text/csv``, ``application/x-parquet`` or ``application/jsonlines``.
     """
 
     columns: list[str]
@@ -75,7 +128,9 @@ class StreamSource:
     dataset_type: str
     _csv: list[_CsvFile] = field(default_factory=list)
     _arrow_names: list[str] = field(default_factory=list)
+    _json: _JsonLines | None = None
     _dtypes: dict[str, Any] = field(default_factory=dict)
+    _nested: dict[str, int] = field(default_factory=dict)
     n_rows: int | None = None
 
     # --- dtypes ------------------------------------------------------------
@@ -87,9 +142,103 @@ class StreamSource:
         """
         if self.dataset_type == readers.PARQUET:
             self._dtypes = self._parquet_dtypes(names)
-        else:
-            self._dtypes = self._csv_dtypes(names, batch_rows)
-        return dict(self._dtypes)
+            return dict(self._dtypes)
+        found = [self.file_facts(i, names, batch_rows) for i in range(len(self.files))]
+        return self.settle_file_facts(found, names)
+
+    def file_facts(self, index: int, names: Sequence[str], batch_rows: int) -> Any:
+        """The per-file half of :meth:`settle_dtypes` for CSV and JSON Lines.
+
+        A partitioned backend runs it where file ``index`` is read, then
+        :meth:`settle_file_facts` on one side.  Raises the file's first error
+        (the one a whole-file read raises first).
+        """
+        if self.dataset_type == readers.JSONLINES:
+            return self.json_file_facts(index, names)
+        return self.csv_file_kinds(index, names, batch_rows)
+
+    def settle_file_facts(self, found: Sequence[Any], names: Sequence[str]) -> dict[str, Any]:
+        """Whole-dataset dtypes (and :attr:`n_rows`) from every file's :meth:`file_facts`."""
+        if self.dataset_type == readers.JSONLINES:
+            return self.settle_json_facts(found, names)
+        return self.settle_csv_kinds(found, names)
+
+    def check_files(self) -> None:
+        """Read every file once, raising its first error (no-op for Parquet).
+
+        The in-memory readers parse the whole dataset before anything else is
+        checked, so a caller about to raise a column or ``headers`` error calls
+        this first: a malformed file is then reported first, as in memory.
+        """
+        if self.dataset_type != readers.PARQUET:
+            for index in range(len(self.files)):
+                self.file_facts(index, [], DEFAULT_BATCH_ROWS)
+
+    def first_nested_row(self, name: str) -> int | None:
+        """The dataset row (1-based) of column ``name``'s first JSON list or object."""
+        row = self._nested.get(name)
+        return None if row is None else row + 1
+
+    # --- JSON Lines ----------------------------------------------------------
+    def json_file_facts(self, index: int, names: Sequence[str]) -> JsonFacts:
+        """Records of JSON Lines file ``index`` and the value types of the named columns."""
+        positions = [(name, self.columns.index(name)) for name in names]
+        facts = JsonFacts(examples={name: {} for name in names})
+        for row in self._json_rows(index):
+            for name, position in positions:
+                value = row[position]
+                kind = _json_type(value)
+                found = facts.examples[name]
+                if kind == "int":
+                    found["int_min"] = min(found.get("int_min", value), value)
+                    found["int_max"] = max(found.get("int_max", value), value)
+                else:
+                    found.setdefault(kind, value)
+                    if kind == "other":
+                        facts.nested.setdefault(name, facts.n_rows)
+            facts.n_rows += 1
+        return facts
+
+    def settle_json_facts(self, found: Sequence[JsonFacts], names: Sequence[str]) -> dict[str, Any]:
+        """Whole-dataset dtypes (and :attr:`n_rows`) from every file's :meth:`json_file_facts`."""
+        dtypes: dict[str, Any] = {}
+        self._nested = {}
+        for name in names:
+            examples: dict[str, Any] = {}
+            offset = 0
+            for facts in found:
+                for kind, value in facts.examples[name].items():
+                    if kind == "int_min":
+                        examples[kind] = min(examples.get(kind, value), value)
+                    elif kind == "int_max":
+                        examples[kind] = max(examples.get(kind, value), value)
+                    else:
+                        examples.setdefault(kind, value)
+                if name in facts.nested and name not in self._nested:
+                    self._nested[name] = offset + facts.nested[name]
+                offset += facts.n_rows
+            dtypes[name] = _json_dtype(name, list(examples.values()))
+        self.n_rows = sum(facts.n_rows for facts in found)
+        self._dtypes = dtypes
+        return dict(dtypes)
+
+    def _json_rows(self, index: int) -> Iterator[list[Any]]:
+        """Every record's row of file ``index`` (features, label, predicted label)."""
+        assert self._json is not None
+        return _json_rows(self.files[index], self._json)
+
+    def _json_batches(
+        self, index: int, names: Sequence[str], batch_rows: int, dtypes: dict[str, Any]
+    ) -> Iterator[pd.DataFrame]:
+        positions = [self.columns.index(name) for name in names]
+        rows: list[list[Any]] = []
+        for row in self._json_rows(index):
+            rows.append([row[p] for p in positions])
+            if len(rows) == batch_rows:
+                yield _json_frame(rows, names, dtypes)
+                rows = []
+        if rows:
+            yield _json_frame(rows, names, dtypes)
 
     def _parquet_dtypes(self, names: Sequence[str]) -> dict[str, Any]:
         import pyarrow as pa
@@ -130,10 +279,6 @@ class StreamSource:
         self.n_rows = n_rows
         return _same_across_files(per_file, names)
 
-    def _csv_dtypes(self, names: Sequence[str], batch_rows: int) -> dict[str, Any]:
-        found = [self.csv_file_kinds(i, names, batch_rows) for i in range(len(self._csv))]
-        return self.settle_csv_kinds(found, names)
-
     def csv_file_kinds(
         self, index: int, names: Sequence[str], batch_rows: int
     ) -> tuple[int, dict[str, set[str]]]:
@@ -171,9 +316,10 @@ class StreamSource:
     def units(self) -> list[tuple[int, int | None]]:
         """Independent pieces of the dataset, in row order: ``(file, row group)``.
 
-        Parquet files split into their row groups; a CSV file is one piece
-        (``None``), because only a sequential read of the whole file reproduces
-        pandas' parsing (quoted newlines, header rules, error line numbers).
+        Parquet files split into their row groups; a CSV or JSON Lines file is
+        one piece (``None``), because only a sequential read of the whole file
+        reproduces pandas' parsing (quoted newlines, header rules) and the
+        readers' error line numbers.
         """
         if self.dataset_type != readers.PARQUET:
             return [(i, None) for i in range(len(self.files))]
@@ -193,8 +339,10 @@ class StreamSource:
             yield from self._parquet_batches(
                 names, dtypes, batch_rows, files=[self.files[index]], row_group=group
             )
-            return
-        yield from self._csv_chunks(self._csv[index], names, batch_rows, dtypes)
+        elif self.dataset_type == readers.JSONLINES:
+            yield from self._json_batches(index, names, batch_rows, dtypes)
+        else:
+            yield from self._csv_chunks(self._csv[index], names, batch_rows, dtypes)
 
     # --- batches -----------------------------------------------------------
     def batches(self, names: Sequence[str], batch_rows: int) -> Iterator[pd.DataFrame]:
@@ -206,8 +354,8 @@ class StreamSource:
         if self.dataset_type == readers.PARQUET:
             yield from self._parquet_batches(names, dtypes, batch_rows)
             return
-        for spec in self._csv:
-            yield from self._csv_chunks(spec, names, batch_rows, dtypes)
+        for index in range(len(self.files)):
+            yield from self.unit_batches((index, None), names, batch_rows)
 
     def _parquet_batches(
         self,
@@ -274,6 +422,130 @@ class StreamSource:
             raise DatasetError(
                 f"file {spec.path.name}", f"is not valid CSV: {problem}", "fix the malformed rows"
             ) from exc
+
+
+# --- JSON Lines ------------------------------------------------------------
+
+
+def _json_type(value: Any) -> str:
+    """Which of :data:`_JSON_TYPES` a parsed JSON value is (``bool`` before ``int``)."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else "float"
+    if isinstance(value, str):
+        return "str"
+    return "other"  # a JSON list or object
+
+
+#: Whole-file dtypes whose batches convert exactly (others: uint64 from huge integers).
+_JSON_DTYPES = ("int64", "float64", "bool", "object", "str")
+
+
+def _json_dtype(name: str, examples: list[Any]) -> Any:
+    """The dtype ``pd.DataFrame`` gives a column holding the value types of ``examples``.
+
+    pandas decides from which types occur (and whether an integer leaves the
+    ``int64`` range), not from how many or where, so a column of one example of
+    each type, with the extreme integers, gets the whole column's dtype.
+    """
+    if not examples:
+        return np.dtype(np.float64)  # no rows: never read again
+    dtype = pd.DataFrame([[value] for value in examples]).dtypes.iloc[0]
+    if str(dtype) not in _JSON_DTYPES:
+        raise Unsupported(f"column '{name}' would be {dtype} (integers beyond int64)")
+    return dtype
+
+
+def _json_frame(
+    rows: list[list[Any]], names: Sequence[str], dtypes: dict[str, Any]
+) -> pd.DataFrame:
+    """A batch with the whole-file dtypes, built from the parsed values."""
+    out = {}
+    for position, name in enumerate(names):
+        values = np.empty(len(rows), dtype=object)
+        # element by element: a value that is itself a list must stay one cell
+        for i, row in enumerate(rows):
+            values[i] = row[position]
+        dtype = dtypes[name]
+        # object columns keep the Python values (None stays None), as pd.DataFrame does
+        out[name] = pd.Series(values, dtype=dtype, copy=False)
+    return pd.DataFrame(out, copy=False)
+
+
+def _utf8_error(file: Path) -> DatasetError:
+    return DatasetError(f"file {file.name}", "is not UTF-8 text", "save it as UTF-8")
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled(expression: str, path: str) -> Any:
+    return readers._compile(expression, path)
+
+
+def _json_rows(file: Path, spec: _JsonLines, width: int | None = -1) -> Iterator[list[Any]]:
+    """Every record's row of a JSON Lines file: features, then label and predicted label.
+
+    Parses and checks each line as :func:`.readers.read_jsonlines` does, with
+    the same errors.  That reader decodes the whole file before it parses a
+    line, so a line's error is raised only once the rest of the file is known
+    to decode (otherwise the file's UTF-8 error wins, as in memory).
+    ``width``: the features every record must have (default: ``spec.width``;
+    ``None``: not checked).
+    """
+    expected = spec.width if width == -1 else width
+    features = _compiled(spec.features, "$.features")
+    extra = [
+        _compiled(expression, path)
+        for expression, path in ((spec.label, "$.label"), (spec.predicted, "$.predicted_label"))
+        if expression is not None
+    ]
+    with file.open(encoding="utf-8") as handle:
+        try:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    row = _json_row(line, f"file {file.name}, line {number}", spec, features, extra)
+                    if expected is not None and len(row) - len(extra) != expected:
+                        raise DatasetError(
+                            f"file {file.name}, line {number}",
+                            f"has {len(row) - len(extra)} features, earlier lines have {expected}",
+                        )
+                except DatasetError:
+                    for _ in handle:  # the rest of the file must decode first
+                        pass
+                    raise
+                yield row
+        except UnicodeDecodeError as exc:
+            raise DatasetError(
+                f"file {file.name}", "is not UTF-8 text", "save it as UTF-8"
+            ) from exc
+
+
+def _json_row(
+    line: str, where: str, spec: _JsonLines, features: Any, extra: list[Any]
+) -> list[Any]:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DatasetError(
+            where, f"is not valid JSON ({exc.msg})", "write one JSON object per line"
+        ) from exc
+    values = readers._search(features, record, where)
+    if not isinstance(values, list):
+        raise DatasetError(
+            where,
+            f"$.features '{spec.features}' must give a list of feature values, "
+            f"found {type(values).__name__}",
+            "point $.features at the array of features",
+        )
+    row = list(values)
+    row.extend(readers._search(expression, record, where) for expression in extra)
+    return row
 
 
 def _open_parquet(file: Path, pre_buffer: bool = True) -> Any:
@@ -363,6 +635,8 @@ def open_source(config: Any, dataset: Path) -> StreamSource:
         return _open_parquet_source(files, headers)
     if config.dataset_type == readers.CSV:
         return _open_csv_source(files, headers)
+    if config.dataset_type == readers.JSONLINES:
+        return _open_jsonlines_source(config, files)
     raise Unsupported(f"dataset_type {config.dataset_type}")
 
 
@@ -431,6 +705,47 @@ def _open_csv_source(files: list[Path], headers: Sequence[str] | None) -> Stream
         specs.append(spec)
     assert reference is not None
     return StreamSource(reference, files, readers.CSV, _csv=specs)
+
+
+def _open_jsonlines_source(config: Any, files: list[Path]) -> StreamSource:
+    """Column names from the first record, with :func:`.readers.read_jsonlines`' errors."""
+    if not config.features:
+        raise ConfigError(
+            "$.features",
+            f"is required for {config.dataset_type} datasets",
+            "give the JMESPath of the features",
+        )
+    # what openclarify.data.table.read_main_table passes to the reader
+    label = config.label if isinstance(config.label, str) else None
+    predicted = config.predicted_label if isinstance(config.predicted_label, str) else None
+    # compiled first, in the reader's order: a bad expression fails before any file is read
+    _compiled(config.features, "$.features")
+    if label is not None:
+        _compiled(label, "$.label")
+    if predicted is not None:
+        _compiled(predicted, "$.predicted_label")
+    n_extra = (label is not None) + (predicted is not None)
+    unchecked = _JsonLines(config.features, label, predicted, 0)
+    width = None
+    for file in files:
+        # the first record sets the width; an earlier bad line is the reader's first error
+        for row in _json_rows(file, unchecked, width=None):
+            width = len(row) - n_extra
+            break
+        if width is not None:
+            break
+    spec = _JsonLines(config.features, label, predicted, width or 0)
+    try:
+        names = readers._json_column_names(width or 0, label, predicted, config.headers)
+    except DatasetError:
+        # the reader names the columns after reading every line: a bad line comes first
+        StreamSource([], files, readers.JSONLINES, _json=spec).check_files()
+        raise
+    if width is None:
+        if len(set(names)) != len(names):
+            raise Unsupported("a JSON Lines dataset without records")  # duplicates come first
+        raise DatasetError("dataset", "has no rows", "check that the dataset path holds the data")
+    return StreamSource(names, files, readers.JSONLINES, _json=spec)
 
 
 __all__ = ["DEFAULT_BATCH_ROWS", "StreamSource", "Unsupported", "open_source"]
