@@ -273,22 +273,28 @@ def _streams(config: AnalysisConfig, plan: Plan, path: Path, backend: str) -> bo
 def _analyze_on_spark(
     config: AnalysisConfig, plan: Plan, path: Path, locations: Locations
 ) -> AnalysisResult:
-    """Bias metrics and SHAP by Spark tasks; the rest is refused (never run elsewhere silently).
+    """Bias metrics, SHAP and PDP by Spark tasks; the rest is refused (never run elsewhere silently).
 
     Bias counts come from the files (:mod:`openclarify.backend.spark`); SHAP
-    needs the feature rows for its baseline and encoding, so the driver loads
-    the table and the tasks explain the records.
+    and PDP need the feature rows (baseline, encoding, grids), so the driver
+    loads the table and the tasks call the model for their slices of it.
     """
-    if plan.needs_predictions or plan.pdp:
+    if plan.needs_predictions:
         raise ConfigError(
             "--backend",
-            "the spark backend computes bias metrics (predicted labels read from the data) and "
-            "SHAP; predicted labels from the model and PDP are not available on it yet",
+            "the spark backend computes bias metrics (predicted labels read from the data), "
+            "SHAP and PDP; predicted labels from the model are not available on it yet",
             "use --backend local for this config",
         )
-    from .backend.spark import spark_bias_sections, spark_session, spark_shap, why_no_spark_shap
+    from .backend.spark import (
+        spark_bias_sections,
+        spark_pdp,
+        spark_session,
+        spark_shap,
+        why_no_spark_shap,
+    )
 
-    if plan.shap and (reason := why_no_spark_shap(config)) is not None:
+    if plan.explain and (reason := why_no_spark_shap(config)) is not None:
         raise ConfigError(
             "--backend",
             f"the spark backend cannot run this analysis exactly: {reason}",
@@ -300,18 +306,24 @@ def _analyze_on_spark(
             started = time.perf_counter()
             pre, post = spark_bias_sections(config, path, spark=spark, log=log)
             log.info("Bias metrics computed in %.2fs (spark)", time.perf_counter() - started)
-        if not plan.shap:
+        if not plan.explain:
             return AnalysisResult(pre_training=pre, post_training=post, config=config)
         from .explain.analysis import Explanations
 
         started = time.perf_counter()
         table = load_bias_table(config, path, locations)
-        log.info("Loaded %d rows for SHAP in %.2fs", table.n_rows, time.perf_counter() - started)
-        shap = spark_shap(config, table, spark=spark, locations=locations, log=log)
+        log.info(
+            "Loaded %d rows for explanations in %.2fs", table.n_rows, time.perf_counter() - started
+        )
+        shap = pdp = None
+        if plan.shap:
+            shap = spark_shap(config, table, spark=spark, locations=locations, log=log)
+        if plan.pdp:
+            pdp = spark_pdp(config, table, spark=spark, shap=shap, log=log)
     return AnalysisResult(
         pre_training=pre,
         post_training=post,
-        explanations=Explanations(shap, None).section(),
+        explanations=Explanations(shap, pdp).section(),
         shap=shap,
         config=config,
     )

@@ -89,16 +89,12 @@ def test_without_pyspark_the_error_says_how_to_install(
         pass
 
 
-def test_model_predictions_and_pdp_are_refused_naming_the_backend(
-    spark: Any, tmp_path: Path
-) -> None:
+def test_model_predictions_are_refused_naming_the_backend(spark: Any, tmp_path: Path) -> None:
     config = json.loads(_config(tmp_path).read_text())
     model = tmp_path / "m.joblib"
     joblib.dump(additive_model, model)  # never loaded: refused before the model is opened
     config["predictor"] = {"openclarify": {"model_path": str(model), "allow_code_execution": True}}
-    pdp = dict(config, methods={"pdp": {"features": ["x1"]}})
-    predicted_by_model = dict(config, methods={"post_training_bias": {"methods": ["DPPL"]}})
-    predicted_by_model.pop("predicted_label")
-    for refused in (pdp, predicted_by_model):
-        with pytest.raises(ConfigError, match=r"^--backend: .*PDP are not available on it yet"):
-            openclarify.analyze(refused, CASE / "data" / "contract_vector.csv", backend="spark")
+    config["methods"] = {"post_training_bias": {"methods": ["DPPL"]}}
+    config.pop("predicted_label")
+    with pytest.raises(ConfigError, match=r"^--backend: .*predicted labels from the model are not"):
+        openclarify.analyze(config, CASE / "data" / "contract_vector.csv", backend="spark")
