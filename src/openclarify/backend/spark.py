@@ -556,7 +556,7 @@ def spark_shap(
         As :func:`~openclarify.explain.analysis.explanations_for` builds it.
     """
     from ..explain.aggregate import aggregate
-    from ..explain.analysis import ShapExplanation, output_labels, shap_setup
+    from ..explain.analysis import ShapExplanation, model_features, output_labels, shap_setup
     from ..explain.kernel_shap import default_num_samples
     from ..explain.tabular import TabularCodec
     from ..limits import check_shap_fits
@@ -566,9 +566,7 @@ def spark_shap(
     if reason is not None:
         raise _refuse(reason)
     shap = config.methods.shap
-    names = list(table.feature_columns)
-    features = table.frame[names].reset_index(drop=True)
-    others = [c for c in table.frame.columns if c not in set(names)]
+    names, features, others = model_features(table)
     to_explain, baseline = shap_setup(config, features, others, locations, log)
     explained = list(to_explain) if to_explain is not None else names
     coalitions = (
@@ -819,9 +817,9 @@ def spark_pdp(
     """
     from ..explain.analysis import (
         DEFAULT_GRID_RESOLUTION,
-        DEFAULT_TOP_K_FEATURES,
+        model_features,
         output_labels,
-        resolve_feature_names,
+        pdp_features,
     )
     from ..predict import open_model
 
@@ -830,20 +828,8 @@ def spark_pdp(
     if reason is not None:
         raise _refuse(reason)
     pdp = config.methods.pdp
-    names = list(table.feature_columns)
-    features = table.frame[names].reset_index(drop=True)
-    others = [c for c in table.frame.columns if c not in set(names)]
-    if pdp.features is not None:
-        chosen = resolve_feature_names(pdp.features, names, "$.methods.pdp.features", others)
-    elif shap is not None:
-        chosen = shap.ranking()[: pdp.top_k_features or DEFAULT_TOP_K_FEATURES]
-    else:
-        raise ConfigError(
-            "$.methods.pdp.features",
-            "is required when methods.shap is not run (there is no SHAP ranking to take "
-            "the top features from)",
-            "list the features to plot, or add methods.shap",
-        )
+    names, features, others = model_features(table)
+    chosen = pdp_features(pdp, names, others, shap)
     if not chosen:
         return []
     # the number of outputs from one record, on the driver, as the local backend asks it

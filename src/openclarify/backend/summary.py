@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data.kinds import SMALL_INT_RANGE, UNIQUENESS_THRESHOLD, Kind
+from ..data.kinds import SMALL_INT_RANGE, UNIQUENESS_THRESHOLD, Kind, _casts_to_int64
 from ..data.selection import _match
 
 #: Most distinct values kept in order of first appearance (a one-vs-rest facet
@@ -43,14 +43,6 @@ def _is_text(dtype: Any) -> bool:
 
 def _is_int(dtype: Any) -> bool:
     return bool(pd.api.types.is_integer_dtype(dtype)) and isinstance(dtype, np.dtype)
-
-
-def _casts_to_int64(series: pd.Series) -> bool:
-    try:
-        series.astype("int64")
-    except (ValueError, TypeError, OverflowError):
-        return False
-    return True
 
 
 def categories_of(values: Any, dtype: Any) -> pd.Index:

@@ -165,6 +165,33 @@ def _json_column_names(
     )
 
 
+def jsonlines_record(
+    line: str, where: str, features: str, feature_expr: Any
+) -> tuple[Any, list[Any]]:
+    """One JSON Lines record and its feature values (``features`` is the expression's text).
+
+    Raises
+    ------
+    DatasetError
+        At ``where``: the line is not JSON, or ``$.features`` does not give a list.
+    """
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DatasetError(
+            where, f"is not valid JSON ({exc.msg})", "write one JSON object per line"
+        ) from exc
+    values = _search(feature_expr, record, where)
+    if not isinstance(values, list):
+        raise DatasetError(
+            where,
+            f"$.features '{features}' must give a list of feature values, "
+            f"found {type(values).__name__}",
+            "point $.features at the array of features",
+        )
+    return record, values
+
+
 def read_jsonlines(
     path: Path,
     features: str,
@@ -192,19 +219,7 @@ def read_jsonlines(
             if not line.strip():
                 continue
             where = f"file {file.name}, line {number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DatasetError(
-                    where, f"is not valid JSON ({exc.msg})", "write one JSON object per line"
-                ) from exc
-            values = _search(feature_expr, record, where)
-            if not isinstance(values, list):
-                raise DatasetError(
-                    where,
-                    f"$.features '{features}' must give a list of feature values, found {type(values).__name__}",
-                    "point $.features at the array of features",
-                )
+            record, values = jsonlines_record(line, where, features, feature_expr)
             if width is None:
                 width = len(values)
             elif len(values) != width:

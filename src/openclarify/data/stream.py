@@ -44,7 +44,6 @@ documented there.  Only the columns the caller names are read.
 from __future__ import annotations
 
 import functools
-import json
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -54,8 +53,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, DatasetError
+from ..errors import DatasetError
 from . import readers
+from .table import json_reader_paths
 
 #: Rows per batch when the caller does not say: ~8 bytes × a few columns × 1M
 #: rows keeps each batch in the tens of megabytes.
@@ -529,20 +529,7 @@ def _json_rows(file: Path, spec: _JsonLines, width: int | None = -1) -> Iterator
 def _json_row(
     line: str, where: str, spec: _JsonLines, features: Any, extra: list[Any]
 ) -> list[Any]:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise DatasetError(
-            where, f"is not valid JSON ({exc.msg})", "write one JSON object per line"
-        ) from exc
-    values = readers._search(features, record, where)
-    if not isinstance(values, list):
-        raise DatasetError(
-            where,
-            f"$.features '{spec.features}' must give a list of feature values, "
-            f"found {type(values).__name__}",
-            "point $.features at the array of features",
-        )
+    record, values = readers.jsonlines_record(line, where, spec.features, features)
     row = list(values)
     row.extend(readers._search(expression, record, where) for expression in extra)
     return row
@@ -709,15 +696,8 @@ def _open_csv_source(files: list[Path], headers: Sequence[str] | None) -> Stream
 
 def _open_jsonlines_source(config: Any, files: list[Path]) -> StreamSource:
     """Column names from the first record, with :func:`.readers.read_jsonlines`' errors."""
-    if not config.features:
-        raise ConfigError(
-            "$.features",
-            f"is required for {config.dataset_type} datasets",
-            "give the JMESPath of the features",
-        )
     # what openclarify.data.table.read_main_table passes to the reader
-    label = config.label if isinstance(config.label, str) else None
-    predicted = config.predicted_label if isinstance(config.predicted_label, str) else None
+    label, predicted = json_reader_paths(config)
     # compiled first, in the reader's order: a bad expression fails before any file is read
     _compiled(config.features, "$.features")
     if label is not None:

@@ -135,6 +135,25 @@ def _join_side(main: pd.DataFrame, side: pd.DataFrame, join: str | None, path: s
     return pd.concat([main, side], axis=1)
 
 
+def json_reader_paths(config: Any) -> tuple[str | None, str | None]:
+    """The label and predicted-label JMESPaths a JSON reader extracts (names are columns).
+
+    Raises
+    ------
+    ConfigError
+        ``$.features`` is missing (JSON datasets need it).
+    """
+    if not config.features:
+        raise ConfigError(
+            "$.features",
+            f"is required for {config.dataset_type} datasets",
+            "give the JMESPath of the features",
+        )
+    label = config.label if isinstance(config.label, str) else None
+    predicted = config.predicted_label if isinstance(config.predicted_label, str) else None
+    return label, predicted
+
+
 def read_main_table(config: Any, dataset: Path) -> pd.DataFrame:
     """Read the main dataset according to ``dataset_type``."""
     dataset_type = config.dataset_type
@@ -142,14 +161,7 @@ def read_main_table(config: Any, dataset: Path) -> pd.DataFrame:
     if dataset_type == readers.CSV:
         return readers.read_csv(dataset, headers)
     if dataset_type in (readers.JSONLINES, readers.JSON):
-        if not config.features:
-            raise ConfigError(
-                "$.features",
-                f"is required for {dataset_type} datasets",
-                "give the JMESPath of the features",
-            )
-        label = config.label if isinstance(config.label, str) else None
-        predicted = config.predicted_label if isinstance(config.predicted_label, str) else None
+        label, predicted = json_reader_paths(config)
         reader = readers.read_jsonlines if dataset_type == readers.JSONLINES else readers.read_json
         return reader(dataset, config.features, label, predicted, headers)
     if dataset_type == readers.PARQUET:

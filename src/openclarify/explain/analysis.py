@@ -52,8 +52,10 @@ __all__ = [
     "ShapExplanation",
     "explain_records",
     "explanations_for",
+    "model_features",
     "output_labels",
     "partial_dependence_plots",
+    "pdp_features",
     "resolve_feature_names",
     "shap_setup",
 ]
@@ -415,6 +417,40 @@ def shap_setup(
     return to_explain, baseline
 
 
+def model_features(table: Any) -> tuple[list[str], pd.DataFrame, list[str]]:
+    """The model's feature names, their frame (fresh index) and the other columns.
+
+    ``table`` is a :class:`~openclarify.data.table.BiasTable`; the other columns are
+    named in messages about a name that is not a feature.
+    """
+    names = list(table.feature_columns)
+    features = table.frame[names].reset_index(drop=True)
+    others = [c for c in table.frame.columns if c not in set(names)]
+    return names, features, others
+
+
+def pdp_features(
+    pdp: Any, names: Sequence[str], others: Sequence[str], shap: ShapExplanation | None
+) -> list[str]:
+    """The features ``methods.pdp`` plots: ``features``, else the top SHAP ones.
+
+    Raises
+    ------
+    ConfigError
+        Neither ``features`` nor a SHAP ranking to take the top features from.
+    """
+    if pdp.features is not None:
+        return resolve_feature_names(pdp.features, names, "$.methods.pdp.features", others)
+    if shap is not None:
+        return shap.ranking()[: pdp.top_k_features or DEFAULT_TOP_K_FEATURES]
+    raise ConfigError(
+        "$.methods.pdp.features",
+        "is required when methods.shap is not run (there is no SHAP ranking to take "
+        "the top features from)",
+        "list the features to plot, or add methods.shap",
+    )
+
+
 @dataclass(frozen=True)
 class Explanations:
     """What ``methods.shap`` and ``methods.pdp`` produced for one job."""
@@ -460,9 +496,7 @@ def explanations_for(
         Logger for progress lines.
     """
     log = log or _log
-    names = list(table.feature_columns)
-    features = table.frame[names].reset_index(drop=True)
-    others = [c for c in table.frame.columns if c not in set(names)]
+    names, features, others = model_features(table)
     label_headers = config.predictor.label_headers if config.predictor is not None else None
     methods = config.methods
 
@@ -493,18 +527,7 @@ def explanations_for(
     pdp_result = None
     if methods.pdp is not None:
         pdp = methods.pdp
-        if pdp.features is not None:
-            chosen = resolve_feature_names(pdp.features, names, "$.methods.pdp.features", others)
-        elif shap_result is not None:
-            top_k = pdp.top_k_features or DEFAULT_TOP_K_FEATURES
-            chosen = shap_result.ranking()[:top_k]
-        else:
-            raise ConfigError(
-                "$.methods.pdp.features",
-                "is required when methods.shap is not run (there is no SHAP ranking to take "
-                "the top features from)",
-                "list the features to plot, or add methods.shap",
-            )
+        chosen = pdp_features(pdp, names, others, shap_result)
         pdp_result = partial_dependence_plots(
             features,
             scores,
