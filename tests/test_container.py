@@ -23,12 +23,12 @@ from typing import Any
 import pytest
 
 import openclarify.job
-from openclarify import sagemaker
-from openclarify.sagemaker import MESSAGE_LIMIT, clip_message, run_container
+from openclarify import container
+from openclarify.container import MESSAGE_LIMIT, clip_message, run_container
 
 CASE = Path(__file__).parent / "golden" / "cases" / "contract_vector"
 SECRET = "SECRET-VALUE-123"
-REPO_SRC = Path(sagemaker.__file__).resolve().parents[1]
+REPO_SRC = Path(container.__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)

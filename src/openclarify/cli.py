@@ -219,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args.verbose)
     try:
         if args.command == "container":
-            from .sagemaker import run_container
+            from .container import run_container
 
             return run_container(args.base_dir)
         if args.command == "metrics":

@@ -1,7 +1,7 @@
 """The orchestrator: config → data → (model: predictions, SHAP, PDP) → bias → results → files.
 
 Reads top-down in the order the work happens.  Front doors (``cli.py``,
-``sagemaker.py``, :func:`openclarify.analyze`) call :func:`run`; nothing here
+``container.py``, :func:`openclarify.analyze`) call :func:`run`; nothing here
 parses arguments or decides exit codes.
 """
 
