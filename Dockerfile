@@ -35,7 +35,9 @@ RUN python -m pip install --no-cache-dir --no-deps --only-binary=:all: -r build-
 # The Spark backend (multi-instance jobs): pyspark is an sdist, built here into a
 # wheel with the pinned setuptools (pure Python), then installed like the rest.
 COPY container/spark-requirements.lock ./
-RUN python -m pip wheel --no-cache-dir --no-deps --no-build-isolation --wheel-dir /build/spark         -r spark-requirements.lock  && /opt/openclarify/bin/python -m pip install --no-cache-dir --no-deps /build/spark/*.whl
+RUN python -m pip wheel --no-cache-dir --no-deps --no-build-isolation --wheel-dir /build/spark \
+        -r spark-requirements.lock \
+ && /opt/openclarify/bin/python -m pip install --no-cache-dir --no-deps /build/spark/*.whl
 
 # The package itself, from the repository: built into a wheel with the pinned
 # backend (no build isolation, so nothing unpinned is fetched), then installed
@@ -49,6 +51,15 @@ RUN python -m pip wheel --no-cache-dir --no-deps --no-build-isolation --wheel-di
  && /opt/openclarify/bin/python -m pip check \
  && /opt/openclarify/bin/python -m pip uninstall --yes pip setuptools
 
+# What costs a user nothing to lose (about 180 MB): the test suites that wheels ship
+# (pandas, SciPy, NumPy, pyarrow, matplotlib, pyspark, ...: never imported by a job),
+# Spark's examples and the Spark Connect REPL (an interactive shell; jobs use the
+# standalone scheduler). The image tests run every sample config, the Spark cluster
+# and the reports on the pruned image.
+RUN site=$(/opt/openclarify/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])") \
+ && find "$site" -depth -type d -name tests -exec rm -rf {} + \
+ && rm -rf "$site/pyspark/examples" "$site/pyspark/jars/connect-repl"
+
 # ---------------------------------------------------------------------------
 # runtime: the same base image plus the virtual environment and the entrypoint.
 # ---------------------------------------------------------------------------
@@ -61,7 +72,7 @@ ARG CREATED=unknown
 ARG SOURCE=unknown
 
 LABEL org.opencontainers.image.title="openclarify" \
-      org.opencontainers.image.description="Open-source drop-in replacement for the Amazon SageMaker Clarify processing container (bias metrics)" \
+      org.opencontainers.image.description="Open-source drop-in replacement for the Amazon SageMaker Clarify processing container (bias metrics, explanations, reports)" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}" \
@@ -74,6 +85,7 @@ LABEL org.opencontainers.image.title="openclarify" \
 # byte-compiled at build time; nothing is written next to the code at run time.
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
+    MPLCONFIGDIR=/opt/openclarify/share/matplotlib \
     PATH="/opt/openclarify/bin:${PATH}"
 
 # pango (and its fontconfig/harfbuzz dependencies) is the layout library that
@@ -95,20 +107,26 @@ COPY container/entrypoint.sh /usr/local/bin/openclarify-entrypoint
 
 # Mode set here rather than with COPY --chmod so that the legacy builder works
 # too; the smoke test proves the console script and its imports resolve. Importing
-# matplotlib's font manager builds its font cache once, in the image, instead of
-# in every job; importing weasyprint proves pango is found.
+# matplotlib's font manager builds its font cache once, in the image (MPLCONFIGDIR),
+# instead of in every job; the entrypoint gives a non-root user a private copy of it.
+# Importing weasyprint proves pango is found.
 RUN chmod 0755 /usr/local/bin/openclarify-entrypoint \
+ && mkdir -p "$MPLCONFIGDIR" \
  && openclarify --help > /dev/null \
  && python -c "import matplotlib.font_manager, weasyprint, pyspark" \
+ && chmod -R a+rX "$MPLCONFIGDIR" \
  && java -version
 
-# No USER: the image runs as root, on purpose. SageMaker Processing mounts
-# /opt/ml/processing/{input,output} and /opt/ml/output owned by root, so a
-# non-root user could not write analysis.json or the exit message there, and
-# the job would fail without saying why. What limits the exposure instead: the
-# job is a batch process with no network listener, the image adds no setuid
-# binaries and no packages beyond the pinned locks, pango and the Java runtime, and the venv keeps no
-# package installer.
+# No USER: the image runs as root by default, on purpose. SageMaker Processing
+# mounts /opt/ml/processing/{input,output} and /opt/ml/output owned by root, so a
+# non-root default user could not write analysis.json or the exit message there, and
+# the job would fail without saying why. On your own machine, run it as yourself
+# (`docker run --user "$(id -u):$(id -g)"` on a folder you own; a read-only root file
+# system works too): outputs follow the umask (0644 / 0755 under 022), nothing is
+# written outside the output folders and /tmp, and no cache is built at run time
+# (tests/image). What limits the exposure as root: the job is a batch process with
+# no network listener, the image adds no setuid binaries and no packages beyond the
+# pinned locks, pango and the Java runtime, and the venv keeps no package installer.
 
 # StopProcessingJob / the job's MaxRuntimeInSeconds send SIGTERM, then SIGKILL.
 # entrypoint.sh execs Python, which receives SIGTERM itself.

@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE ?= post_training_predicted_label_csv
+IMAGE  ?= openclarify:dev
 
-.PHONY: help venv run run-model test lint format typecheck pytest fuzz audit goldens sdk-configs bench clean
+.PHONY: help venv run run-model test lint format typecheck pytest fuzz audit goldens sdk-configs bench image image-test clean
 
 help:
 	@echo "make run      create .venv, install, run a bundled sample config"
@@ -15,6 +16,8 @@ help:
 	@echo "make audit    pip-audit of the installed dependencies"
 	@echo "make goldens  regenerate golden files with smclarify 0.5 (side venv)"
 	@echo "make bench    run the bias benchmark"
+	@echo "make image    build the container image ($(IMAGE)); no registry needed"
+	@echo "make image-test  the image tests alone (docker run, SDK local mode, multi-instance)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +84,17 @@ goldens: .venv-golden/.installed
 
 sdk-configs: .venv-sdk/.installed
 	.venv-sdk/bin/python tests/sdk_configs/make_sdk_configs.py
+
+# The official python base when it can be pulled, else one bootstrapped from Debian
+# packages (container/bootstrap-base.sh); see README "Run it as a container".
+image:
+	container/build-image.sh $(IMAGE)
+
+image-test: $(STAMP) .venv-sdk/.installed
+	mkdir -p out
+	OPENCLARIFY_IMAGE=$(IMAGE) OPENCLARIFY_IMAGE_FIGURES=out/image_figures.json \
+	    $(BIN)/python -m pytest -q tests/image
+	@cat out/image_figures.json
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bias_bench.py

@@ -14,4 +14,17 @@
 # stays behind as PID 1.
 set -eu
 
+# matplotlib (the report's charts) uses its cache folder only when it may write
+# there; the image ships the folder with the font list built at build time
+# (MPLCONFIGDIR). Run as another user (`docker run --user`) or on a read-only root
+# file system, the folder is not writable: copy the prebuilt cache to a private
+# temporary folder instead, so that no font cache is built at run time and nothing
+# is written outside the temp folder.
+if [ -n "${MPLCONFIGDIR:-}" ] && [ ! -w "$MPLCONFIGDIR" ]; then
+    private="$(mktemp -d "${TMPDIR:-/tmp}/openclarify-mpl.XXXXXX")"
+    cp -R "$MPLCONFIGDIR/." "$private/"
+    MPLCONFIGDIR="$private"
+    export MPLCONFIGDIR
+fi
+
 exec openclarify container "$@"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +24,7 @@ from openclarify.results import (
     json_value,
     write_atomic,
 )
+from openclarify.results.serialize import current_umask
 
 GOLDEN = Path(__file__).parent / "golden" / "cases"
 
@@ -90,6 +94,33 @@ def test_write_atomic_failure_keeps_old_file_and_removes_temp(
         write_atomic(target, "new\n")
     assert target.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["analysis.json"]
+
+
+@pytest.fixture
+def umask() -> Iterator[None]:
+    saved = os.umask(0o022)
+    os.umask(saved)
+    yield
+    os.umask(saved)
+
+
+@pytest.mark.parametrize(
+    ("mask", "file_mode", "dir_mode"),
+    [(0o022, 0o644, 0o755), (0o027, 0o640, 0o750), (0o077, 0o600, 0o700)],
+)
+def test_written_files_honour_the_umask(
+    tmp_path: Path, umask: None, mask: int, file_mode: int, dir_mode: int
+) -> None:
+    """A job's files get the mode ``open()`` would give them, not the temp file's 0600."""
+    os.umask(mask)
+    assert current_umask() == mask
+    case = GOLDEN / "contract_vector"
+    openclarify.run(case / "analysis_config.json", case / "data", tmp_path / "out")
+    written = [tmp_path / "out", *(tmp_path / "out").rglob("*")]
+    assert any(p.name == "analysis.json" for p in written)
+    for path in written:
+        want = dir_mode if path.is_dir() else file_mode
+        assert stat.S_IMODE(path.stat().st_mode) == want, path.name
 
 
 def test_metrics_frame_on_golden_case() -> None:
