@@ -1,150 +1,80 @@
-"""The orchestrator: config → data → (model: predictions, SHAP, PDP) → bias → results → files.
+"""The pipeline: plan → read → predict → run each requested method → collect → write.
 
-Reads top-down in the order the work happens.  Front doors (``cli.py``,
-``container.py``, :func:`openclarify.analyze`) call :func:`run`; nothing here
+Reads top-down in the order the work happens, and never names a method: the
+methods, what they need and how they are refused when not built yet are the
+table in :mod:`openclarify.methods`.  Front doors (``cli.py``, ``container.py``,
+:func:`openclarify.analyze`) call :func:`run` or :func:`analyze`; nothing here
 parses arguments or decides exit codes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .bias.analysis import bias_sections, resolve_labels
-from .bias.registry import select
 from .config import AnalysisConfig, load_config
-from .data.table import load_bias_table
 from .errors import ConfigError, OutputError
 from .locations import Locations
+from .methods import JobData, Method, Needs, Row, requested_methods
 from .results import AnalysisResult, dumps_analysis, write_atomic
 
 log = logging.getLogger("openclarify")
 
 ANALYSIS_FILE = "analysis.json"
-SHAP_DIR = "explanations_shap"
-BASELINE_FILE = "baseline.csv"
-LOCAL_FILE = "out.csv"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One requested method: its table row, its unit, and what it needs for this config."""
+
+    row: Row
+    unit: Method
+    needs: Needs
 
 
 @dataclass(frozen=True)
 class Plan:
     """What this config asks us to compute, checked before any data is read."""
 
-    pre_training: str | tuple[str, ...] | None
-    post_training: str | tuple[str, ...] | None
-    report: bool
-    #: Post-training predictions must come from ``$.predictor`` (no predicted-label column).
-    needs_predictions: bool = False
-    shap: bool = False
-    pdp: bool = False
-
-    @property
-    def bias(self) -> bool:
-        return self.pre_training is not None or self.post_training is not None
-
-    @property
-    def explain(self) -> bool:
-        return self.shap or self.pdp
+    steps: tuple[Step, ...]
 
     @property
     def needs_model(self) -> bool:
-        """Some method needs ``$.predictor``: predictions for bias, or SHAP / PDP."""
-        return self.needs_predictions or self.explain
+        """Some method calls ``$.predictor`` (for predictions, or to explain it)."""
+        return any(step.needs.model for step in self.steps)
+
+    @property
+    def needs_predictions(self) -> bool:
+        """The model's predictions must be added to the table (no predicted-label column)."""
+        return any(step.needs.predictions for step in self.steps)
 
 
-def _not_supported(path: str, what: str, fix: str) -> ConfigError:
-    return ConfigError(path, f"not supported yet: {what}", fix)
-
-
-def plan_analysis(config: AnalysisConfig) -> Plan:
-    """Check that every requested feature is available; say clearly if not.
+def plan_analysis(config: AnalysisConfig, backend: str = "local") -> Plan:
+    """Check that every requested method is available and has what it needs.
 
     Keys the schema accepts but this version does not compute are refused with
-    one "not supported yet: <key>" error — never ignored silently.  The one
-    exception is ``methods.report``: the SDK sends it with every config, so it
-    is noted in the log and the exit message instead of failing the job.
+    one "not supported yet: <key>" error (:func:`openclarify.methods.refuse_not_built`)
+    — never ignored silently.  ``methods.report`` is an output, not a method: a
+    report that cannot be rendered is noted in the log and the exit message.
     """
-    if config.dataset_type in ("application/x-image", "application/sagemakercapturejson"):
-        raise _not_supported(
-            "$.dataset_type",
-            config.dataset_type,
-            "use text/csv, application/jsonlines, application/json or application/x-parquet",
-        )
-    for key in ("segment_config", "time_series_data_config"):
-        if getattr(config, key) is not None:
-            raise _not_supported(f"$.{key}", key, f"remove $.{key}")
-    methods = config.methods
-    if methods.asymmetric_shapley_value is not None:
-        raise _not_supported(
-            "$.methods.asymmetric_shapley_value",
-            "methods.asymmetric_shapley_value (time series)",
-            "remove $.methods.asymmetric_shapley_value",
-        )
-    if methods.shap is not None:
-        for key, what in (("text_config", "text (NLP)"), ("image_config", "image")):
-            if getattr(methods.shap, key) is not None:
-                raise _not_supported(
-                    f"$.methods.shap.{key}",
-                    f"{what} explanations",
-                    f"remove $.methods.shap.{key} to explain tabular features",
-                )
-    if methods.pdp is not None and methods.pdp.features is None and methods.shap is None:
-        raise ConfigError(
-            "$.methods.pdp.features",
-            "is required when methods.shap is not run (top_k_features ranks by SHAP)",
-            "list the features to plot, or add methods.shap",
-        )
-
-    pre = methods.pre_training_bias.methods if methods.pre_training_bias is not None else None
-    post = methods.post_training_bias.methods if methods.post_training_bias is not None else None
-    needs_predictions = (
-        post is not None
-        and config.predicted_label is None
-        and config.predicted_label_dataset_uri is None
-    )
-    plan = Plan(
-        pre,
-        post,
-        methods.report is not None,
-        needs_predictions,
-        shap=methods.shap is not None,
-        pdp=methods.pdp is not None,
-    )
-    if plan.bias:
-        if config.label is None:
-            raise ConfigError("$.label", "bias analysis needs the label column", "set $.label")
-        if not config.label_values_or_threshold:
-            raise ConfigError(
-                "$.label_values_or_threshold",
-                "bias analysis needs the positive label values or a threshold",
-                "set e.g. [1]",
-            )
-        if not config.facet:
-            raise ConfigError(
-                "$.facet",
-                "bias analysis needs at least one facet",
-                'set e.g. [{"name_or_index": "Sex"}]',
-            )
+    requested = requested_methods(config)
+    for _, unit in requested:
+        unit.check(config, backend)
+    plan = Plan(tuple(Step(row, unit, unit.needs(config)) for row, unit in requested))
     if plan.needs_model:
-        if config.predictor is None and plan.needs_predictions:
-            raise ConfigError(
-                "$.predictor",
-                "post-training bias needs predictions: neither $.predicted_label nor "
-                "$.predictor is set",
-                "name the column of the model's predictions in $.predicted_label, "
-                "or describe the model in $.predictor",
-            )
         if config.predictor is None:
-            raise ConfigError(
-                "$.predictor",
-                "SHAP and PDP explain a model, but $.predictor is not set",
-                "describe the model in $.predictor",
-            )
+            # the method that needs predictions says it first: it is the one most
+            # users meant (a post-training config without a predicted label)
+            needs = [step.needs for step in plan.steps if step.needs.model]
+            problem, fix = sorted(needs, key=lambda n: not n.predictions)[0].no_predictor
+            raise ConfigError("$.predictor", problem, fix)
         from .predict import check_predictor_config
 
         check_predictor_config(config)
@@ -238,95 +168,6 @@ def analyze(
 #: ``spark`` runs the streaming engine's passes as Spark tasks (:mod:`openclarify.backend.spark`)
 #: and refuses, naming ``--backend``, what it cannot do exactly.
 BACKENDS = ("local", "memory", "spark")
-#: With ``methods.report``, a dataset whose decoded size is below this share of the
-#: available memory is loaded whole, so that the report gets its per-group statistics
-#: (streaming computes the metrics only).
-REPORT_IN_MEMORY_SHARE = 0.25
-
-
-def _streams(config: AnalysisConfig, plan: Plan, path: Path, backend: str) -> bool:
-    """Whether to try the streaming engine (it may still decline: then in memory).
-
-    Streaming is the default for the bias-only plans it handles: CSV, Parquet and
-    JSON Lines, no model, no side datasets, no FT (see
-    :func:`openclarify.backend.why_not_streamed`).
-    A job that also wants a report streams only when its data is large; small data
-    is loaded so the report can show per-group statistics.
-    """
-    if backend == "memory" or not plan.bias or plan.needs_model:
-        return False
-    from .backend import why_not_streamed
-
-    reason = why_not_streamed(config)
-    if reason is not None:
-        log.info("Bias metrics computed in memory: %s", reason)
-        return False
-    if plan.report:
-        from .data.readers import dataset_files
-        from .limits import available_memory, check_dataset_fits
-
-        needed = check_dataset_fits(dataset_files(path), config.dataset_type, available=1 << 62)
-        return needed > REPORT_IN_MEMORY_SHARE * available_memory()
-    return True
-
-
-def _analyze_on_spark(
-    config: AnalysisConfig, plan: Plan, path: Path, locations: Locations
-) -> AnalysisResult:
-    """Bias metrics, SHAP and PDP by Spark tasks; the rest is refused (never run elsewhere silently).
-
-    Bias counts come from the files (:mod:`openclarify.backend.spark`); SHAP
-    and PDP need the feature rows (baseline, encoding, grids), so the driver
-    loads the table and the tasks call the model for their slices of it.
-    """
-    if plan.needs_predictions:
-        raise ConfigError(
-            "--backend",
-            "the spark backend computes bias metrics (predicted labels read from the data), "
-            "SHAP and PDP; predicted labels from the model are not available on it yet",
-            "use --backend local for this config",
-        )
-    from .backend.spark import (
-        spark_bias_sections,
-        spark_pdp,
-        spark_session,
-        spark_shap,
-        why_no_spark_shap,
-    )
-
-    if plan.explain and (reason := why_no_spark_shap(config)) is not None:
-        raise ConfigError(
-            "--backend",
-            f"the spark backend cannot run this analysis exactly: {reason}",
-            "use --backend local for it",
-        )
-    with spark_session() as spark:
-        pre = post = None
-        if plan.bias:
-            started = time.perf_counter()
-            pre, post = spark_bias_sections(config, path, spark=spark, log=log)
-            log.info("Bias metrics computed in %.2fs (spark)", time.perf_counter() - started)
-        if not plan.explain:
-            return AnalysisResult(pre_training=pre, post_training=post, config=config)
-        from .explain.analysis import Explanations
-
-        started = time.perf_counter()
-        table = load_bias_table(config, path, locations)
-        log.info(
-            "Loaded %d rows for explanations in %.2fs", table.n_rows, time.perf_counter() - started
-        )
-        shap = pdp = None
-        if plan.shap:
-            shap = spark_shap(config, table, spark=spark, locations=locations, log=log)
-        if plan.pdp:
-            pdp = spark_pdp(config, table, spark=spark, shap=shap, log=log)
-    return AnalysisResult(
-        pre_training=pre,
-        post_training=post,
-        explanations=Explanations(shap, pdp).section(),
-        shap=shap,
-        config=config,
-    )
 
 
 def _analyze(
@@ -337,92 +178,78 @@ def _analyze(
     backend: str = "local",
 ) -> AnalysisResult:
     config = _locate_model(config, locations)
-    plan = plan_analysis(config)
+    plan = plan_analysis(config, backend)
     path = resolve_dataset(config, dataset, locations)
+    with _backend(backend) as spark:
+        data = JobData(config, path, locations, backend, log, n_jobs, spark=spark)
+        parts: dict[int, AnalysisResult] = {}
+        with _model_session(plan, data):
+            _run_methods(plan, data, parts, with_model=True)
+        _run_methods(plan, data, parts, with_model=False)
+    return _collect(parts, config)
 
-    if backend == "spark":
-        return _analyze_on_spark(config, plan, path, locations)
-    if _streams(config, plan, path, backend):
-        from .backend import stream_bias_sections
 
-        started = time.perf_counter()
-        streamed = stream_bias_sections(config, path, log=log)
-        if streamed is not None:
-            log.info("Bias metrics computed in %.2fs (streamed)", time.perf_counter() - started)
-            return AnalysisResult(
-                pre_training=streamed[0], post_training=streamed[1], config=config
+@contextlib.contextmanager
+def _backend(backend: str) -> Iterator[Any]:
+    """The Spark session on ``--backend spark`` (``None`` otherwise), for the whole job."""
+    if backend != "spark":
+        yield None
+        return
+    from .backend.spark import spark_session
+
+    with spark_session() as spark:
+        yield spark
+
+
+@contextlib.contextmanager
+def _model_session(plan: Plan, data: JobData) -> Iterator[None]:
+    """One model session for every use of the model, with the predictions added first.
+
+    A shadow endpoint is created once and deleted when the last method that needs
+    the model is done, before the others run.  On Spark the tasks call the model.
+    """
+    if not plan.needs_model or data.spark is not None:
+        yield
+        return
+    from .predict import open_model, predictions_for, with_predictions
+
+    table = data.table()
+    with open_model(data.config, list(table.feature_columns), log=log) as session:
+        if plan.needs_predictions:
+            started = time.perf_counter()
+            data.replace_table(
+                with_predictions(table, predictions_for(data.config, table, session=session))
+            )
+            log.info("Predictions computed in %.2fs", time.perf_counter() - started)
+        data.session = session
+        try:
+            yield
+        finally:
+            data.session = None
+        stats = session.stats
+        if stats.requests:
+            log.info(
+                "Model calls: %d requests, %d rows (%.0f rows per request)",
+                stats.requests,
+                stats.rows,
+                stats.rows_per_request,
             )
 
-    started = time.perf_counter()
-    table = load_bias_table(config, path, locations)
-    log.info(
-        "Loaded %d rows, %d columns in %.2fs",
-        table.n_rows,
-        len(table.frame.columns),
-        time.perf_counter() - started,
-    )
 
-    explanations = None
-    if plan.needs_model:
-        # One session for every use of the model: a shadow endpoint is created once
-        # and deleted before the metrics are computed.
-        from .predict import open_model, predictions_for, with_predictions
+def _run_methods(
+    plan: Plan, data: JobData, parts: dict[int, AnalysisResult], *, with_model: bool
+) -> None:
+    """Run the steps that need the model (or the others) in table order, into ``parts``."""
+    for index, step in enumerate(plan.steps):
+        if step.needs.model == with_model:
+            parts[index] = step.unit.run(data, _collect(parts))
 
-        with open_model(config, list(table.feature_columns), log=log) as session:
-            if plan.needs_predictions:
-                started = time.perf_counter()
-                table = with_predictions(table, predictions_for(config, table, session=session))
-                log.info("Predictions computed in %.2fs", time.perf_counter() - started)
-            if plan.explain:
-                from .explain.analysis import explanations_for
 
-                explanations = explanations_for(
-                    config,
-                    table,
-                    session.scores,
-                    locations=locations,
-                    rows_per_call=session.rows_per_call,
-                    log=log,
-                )
-                stats = session.stats
-                log.info(
-                    "Model calls for explanations: %d requests, %d rows (%.0f rows per request)",
-                    stats.requests,
-                    stats.rows,
-                    stats.rows_per_request,
-                )
-
-    pre_section = post_section = None
-    report_stats = None
-    if plan.bias:
-        started = time.perf_counter()
-        labels = resolve_labels(
-            table,
-            list(config.label_values_or_threshold or []),
-            config.probability_threshold if config.probability_threshold is not None else 0.5,
-            need_predictions=plan.post_training is not None,
-        )
-        pre_section, post_section = bias_sections(
-            select("pre_training", plan.pre_training) if plan.pre_training is not None else None,
-            select("post_training", plan.post_training) if plan.post_training is not None else None,
-            table,
-            labels,
-            n_jobs,
-        )
-        log.info("Bias metrics computed in %.2fs", time.perf_counter() - started)
-        if plan.report:
-            from .report import compute_report_stats
-
-            report_stats = compute_report_stats(table, labels, log=log)  # never raises
-
-    return AnalysisResult(
-        pre_training=pre_section,
-        post_training=post_section,
-        explanations=explanations.section() if explanations is not None else None,
-        shap=explanations.shap if explanations is not None else None,
-        report_stats=report_stats,
-        config=config,
-    )
+def _collect(
+    parts: dict[int, AnalysisResult], config: AnalysisConfig | None = None
+) -> AnalysisResult:
+    """One result from the methods' parts in table order, whatever order they ran in."""
+    return AnalysisResult.combine((parts[i] for i in sorted(parts)), config)
 
 
 def run(
@@ -462,18 +289,12 @@ def run(
             str(output), "the output path is a file, expected a folder", "pass a folder path"
         )
     result = analyze(config, dataset, config_dir=config_dir, input_root=input_root, backend=backend)
-    # explanations_shap/ before analysis.json: when it exists, the results are complete
-    # (reports follow it; a report failure never fails the job).
-    if result.shap is not None:
-        _write(output / SHAP_DIR / BASELINE_FILE, result.shap.baseline_csv())
-        log.info("Wrote baseline used to compute explanations to: %s", output / SHAP_DIR)
-        if result.shap.save_local:
-            _write(output / SHAP_DIR / LOCAL_FILE, result.shap.local_csv())
-            log.info(
-                "Wrote %d local explanations to: %s",
-                result.shap.local.shape[0],
-                output / SHAP_DIR / LOCAL_FILE,
-            )
+    # the methods' files before analysis.json: when it exists, the results are complete
+    # (reports follow it; a report failure never fails the job)
+    for extra in result.files:
+        written = output.joinpath(*extra.path.split("/"))
+        _write(written, extra.content())
+        log.info(extra.note.format(target=written, folder=written.parent))
     target = output / ANALYSIS_FILE
     document = result.to_dict()
     _write(target, dumps_analysis(document))

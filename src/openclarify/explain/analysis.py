@@ -52,10 +52,12 @@ __all__ = [
     "ShapExplanation",
     "explain_records",
     "explanations_for",
+    "kernel_shap_for",
     "model_features",
     "output_labels",
     "partial_dependence_plots",
     "pdp_features",
+    "pdp_for",
     "resolve_feature_names",
     "shap_setup",
 ]
@@ -468,6 +470,66 @@ class Explanations:
         return out
 
 
+def kernel_shap_for(
+    config: Any,
+    table: Any,
+    scores: ScoreFn,
+    *,
+    locations: Any = None,
+    rows_per_call: int | None = None,
+    log: logging.Logger | None = None,
+) -> ShapExplanation:
+    """Run ``methods.shap`` of ``config`` on ``table`` (see :func:`explanations_for`)."""
+    log = log or _log
+    _, features, others = model_features(table)
+    label_headers = config.predictor.label_headers if config.predictor is not None else None
+    shap = config.methods.shap
+    to_explain, baseline = shap_setup(config, features, others, locations, log)
+    join = table.frame[table.join] if table.join is not None else None
+    result = explain_records(
+        features,
+        baseline,
+        scores,
+        label_headers=label_headers,
+        features_to_explain=to_explain,
+        num_samples=shap.num_samples,
+        seed=shap.seed,
+        agg_method=shap.agg_method or "mean_abs",
+        use_logit=bool(shap.use_logit),
+        max_batch_rows=rows_per_call,
+        log=log,
+    )
+    return dataclasses.replace(
+        result,
+        join=join.reset_index(drop=True) if join is not None else None,
+        save_local=bool(shap.save_local_shap_values),
+    )
+
+
+def pdp_for(
+    config: Any,
+    table: Any,
+    scores: ScoreFn,
+    *,
+    shap: ShapExplanation | None = None,
+    log: logging.Logger | None = None,
+) -> list[dict[str, Any]]:
+    """Run ``methods.pdp`` of ``config`` on ``table``; ``shap`` ranks ``top_k_features``."""
+    log = log or _log
+    names, features, others = model_features(table)
+    label_headers = config.predictor.label_headers if config.predictor is not None else None
+    pdp = config.methods.pdp
+    chosen = pdp_features(pdp, names, others, shap)
+    return partial_dependence_plots(
+        features,
+        scores,
+        chosen,
+        grid_resolution=pdp.grid_resolution or DEFAULT_GRID_RESOLUTION,
+        label_headers=label_headers,
+        log=log,
+    )
+
+
 def explanations_for(
     config: Any,
     table: Any,
@@ -495,45 +557,12 @@ def explanations_for(
     log:
         Logger for progress lines.
     """
-    log = log or _log
-    names, features, others = model_features(table)
-    label_headers = config.predictor.label_headers if config.predictor is not None else None
-    methods = config.methods
-
-    shap_result = None
-    if methods.shap is not None:
-        shap = methods.shap
-        to_explain, baseline = shap_setup(config, features, others, locations, log)
-        join = table.frame[table.join] if table.join is not None else None
-        shap_result = explain_records(
-            features,
-            baseline,
-            scores,
-            label_headers=label_headers,
-            features_to_explain=to_explain,
-            num_samples=shap.num_samples,
-            seed=shap.seed,
-            agg_method=shap.agg_method or "mean_abs",
-            use_logit=bool(shap.use_logit),
-            max_batch_rows=rows_per_call,
-            log=log,
+    shap = None
+    if config.methods.shap is not None:
+        shap = kernel_shap_for(
+            config, table, scores, locations=locations, rows_per_call=rows_per_call, log=log
         )
-        shap_result = dataclasses.replace(
-            shap_result,
-            join=join.reset_index(drop=True) if join is not None else None,
-            save_local=bool(shap.save_local_shap_values),
-        )
-
-    pdp_result = None
-    if methods.pdp is not None:
-        pdp = methods.pdp
-        chosen = pdp_features(pdp, names, others, shap_result)
-        pdp_result = partial_dependence_plots(
-            features,
-            scores,
-            chosen,
-            grid_resolution=pdp.grid_resolution or DEFAULT_GRID_RESOLUTION,
-            label_headers=label_headers,
-            log=log,
-        )
-    return Explanations(shap_result, pdp_result)
+    pdp = None
+    if config.methods.pdp is not None:
+        pdp = pdp_for(config, table, scores, shap=shap, log=log)
+    return Explanations(shap, pdp)

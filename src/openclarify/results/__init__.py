@@ -1,13 +1,28 @@
-"""Results of an analysis and their serialisation (``analysis.json``)."""
+"""Results of an analysis and their serialisation (``analysis.json``).
 
-from .model import AnalysisResult, BiasSection, FacetGroupResult, MetricResult, json_value
+Depends on nothing above it: the report, the job and the front doors read these.
+``model`` holds the ``analysis.json`` shapes, ``statistics`` the per-group numbers
+the report shows beyond them, ``serialize`` the byte-stable, atomic writing.
+"""
+
+from .model import (
+    AnalysisResult,
+    BiasSection,
+    FacetGroupResult,
+    MetricResult,
+    OutputFile,
+    json_value,
+)
 from .serialize import dumps_analysis, write_atomic
+from .statistics import ReportStats
 
 __all__ = [
     "AnalysisResult",
     "BiasSection",
     "FacetGroupResult",
     "MetricResult",
+    "OutputFile",
+    "ReportStats",
     "dumps_analysis",
     "json_value",
     "write_atomic",

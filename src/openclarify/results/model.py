@@ -9,13 +9,15 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from .statistics import ReportStats
 
 if TYPE_CHECKING:
     from ..config import AnalysisConfig
     from ..explain.analysis import ShapExplanation
-    from ..report import ReportStats
 
 ANALYSIS_VERSION = "1.0"
 
@@ -83,6 +85,28 @@ class BiasSection:
 
 
 @dataclass(frozen=True)
+class OutputFile:
+    """A result file next to ``analysis.json`` (e.g. ``explanations_shap/out.csv``).
+
+    Written before ``analysis.json``, so that when ``analysis.json`` exists every
+    file of the run is complete.
+
+    Attributes
+    ----------
+    path:
+        Relative to the output folder, ``/``-separated.
+    content:
+        Renders the file's text when it is written (large files are not held twice).
+    note:
+        The log line once written; ``{target}`` is the file, ``{folder}`` its folder.
+    """
+
+    path: str
+    content: Callable[[], str] = field(compare=False)
+    note: str = "Wrote {target}"
+
+
+@dataclass(frozen=True)
 class AnalysisResult:
     """Everything one run computed.
 
@@ -100,6 +124,44 @@ class AnalysisResult:
     #: The validated config the run used.
     config: AnalysisConfig | None = None
     notes: tuple[str, ...] = field(default=())
+    #: Files written next to ``analysis.json``, in this order, before it.
+    files: tuple[OutputFile, ...] = field(default=())
+
+    @classmethod
+    def combine(
+        cls, parts: Iterable[AnalysisResult], config: AnalysisConfig | None = None
+    ) -> AnalysisResult:
+        """One result from the partial results of the methods, in the methods' order.
+
+        Each part sets the fields of its own method; a field set by two parts is
+        an internal error.  ``explanations`` sections are merged key by key in
+        order (``kernel_shap`` before ``pdp`` when the table lists them so), and
+        ``files`` and ``notes`` are concatenated.
+        """
+        single: dict[str, Any] = {}
+        explanations: dict[str, Any] = {}
+        files: list[OutputFile] = []
+        notes: list[str] = []
+        for part in parts:
+            for name in ("pre_training", "post_training", "shap", "report_stats"):
+                value = getattr(part, name)
+                if value is not None:
+                    if name in single:
+                        raise RuntimeError(f"two methods produced {name}")
+                    single[name] = value
+            for key, section in (part.explanations or {}).items():
+                if key in explanations:
+                    raise RuntimeError(f"two methods produced explanations.{key}")
+                explanations[key] = section
+            files.extend(part.files)
+            notes.extend(part.notes)
+        return cls(
+            **single,
+            explanations=explanations or None,
+            config=config,
+            notes=tuple(notes),
+            files=tuple(files),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The ``analysis.json`` document."""

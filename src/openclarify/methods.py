@@ -1,0 +1,269 @@
+"""THE table of analysis methods and data kinds: what asks for each, what it needs, where it lives.
+
+A method is a unit (:class:`Method`): one module per method family that says
+what it needs (:class:`Needs`: a model, predicted labels), checks its part of
+the config before any data is read, and computes its share of the result (its
+``analysis.json`` section and its extra files) from a :class:`JobData`.  The job
+(:mod:`openclarify.job`) reads this table and never names a method.
+
+Rows whose ``unit`` is ``None`` are not built yet: asking for them is refused
+with one "not supported yet: ..." error from :func:`refuse_not_built`, never
+ignored.  Adding a method is a module and a row here.
+
+Order matters twice: the refusals and checks run in table order, and so do the
+methods (within the rule that every method that needs the model runs while the
+model session is open, before the others, so that a shadow endpoint is deleted
+as early as possible); ``explanations`` sections appear in table order
+(``kernel_shap`` before ``pdp``, as Clarify writes them).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .config import AnalysisConfig
+    from .data.table import BiasTable
+    from .locations import Locations
+    from .predict.session import ModelSession
+    from .results import AnalysisResult
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What a method needs from the job beyond the dataset.
+
+    Attributes
+    ----------
+    model:
+        It calls ``$.predictor`` (SHAP, PDP) or needs predictions from it.
+    predictions:
+        It needs predicted labels that the data does not hold: the job adds the
+        model's predictions to the table first (post-training bias without a
+        ``predicted_label``).
+    no_predictor:
+        ``(problem, fix)`` when ``$.predictor`` is missing although ``model``.
+    """
+
+    model: bool = False
+    predictions: bool = False
+    no_predictor: tuple[str, str] = ("this analysis needs a model", "set $.predictor")
+
+
+@dataclass
+class JobData:
+    """What a method computes from: the config, the dataset, the model, the backend.
+
+    The table is read on first use (:meth:`table`) and shared by every method
+    after that, so a method that can stream the files (bias on CSV) reads them
+    only when nothing before it loaded them.
+    """
+
+    config: AnalysisConfig
+    path: Path
+    locations: Locations
+    backend: str
+    log: logging.Logger
+    n_jobs: int | None = -1
+    #: The open model session (``None`` when no method needs the model, or on Spark,
+    #: whose tasks call the model themselves).
+    session: ModelSession | None = None
+    #: The Spark session on ``--backend spark``.
+    spark: Any = None
+    _table: BiasTable | None = field(default=None, repr=False)
+
+    @property
+    def table_loaded(self) -> bool:
+        return self._table is not None
+
+    def table(self) -> BiasTable:
+        """The dataset read whole with every configured column resolved (read once)."""
+        if self._table is None:
+            from .data.table import load_bias_table
+
+            started = time.perf_counter()
+            self._table = load_bias_table(self.config, self.path, self.locations)
+            seconds = time.perf_counter() - started
+            if self.spark is not None:
+                self.log.info(
+                    "Loaded %d rows for explanations in %.2fs", self._table.n_rows, seconds
+                )
+            else:
+                self.log.info(
+                    "Loaded %d rows, %d columns in %.2fs",
+                    self._table.n_rows,
+                    len(self._table.frame.columns),
+                    seconds,
+                )
+        return self._table
+
+    def replace_table(self, table: BiasTable) -> None:
+        """The table with columns added by an earlier stage (the model's predictions)."""
+        self._table = table
+
+
+class Method(Protocol):
+    """One method family's unit (a module-level object named in :data:`METHODS`)."""
+
+    def needs(self, config: AnalysisConfig) -> Needs:
+        """What this method needs for ``config``."""
+        ...
+
+    def check(self, config: AnalysisConfig, backend: str) -> None:
+        """Refuse, before any data is read, what this method cannot compute."""
+        ...
+
+    def run(self, data: JobData, earlier: AnalysisResult) -> AnalysisResult:
+        """This method's part of the result; ``earlier`` combines the methods before it."""
+        ...
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of the table.
+
+    Attributes
+    ----------
+    name:
+        Short name, for logs.
+    key:
+        The JSON path of the config key that asks for it.
+    requested:
+        Whether a config asks for it.
+    unit:
+        ``"module:attribute"`` of its :class:`Method`; ``None``: not built yet.
+    refusal:
+        ``(what, fix)`` of the "not supported yet" error for a row not built yet.
+    """
+
+    name: str
+    key: str
+    requested: Callable[[AnalysisConfig], bool]
+    unit: str | None = None
+    refusal: tuple[str, str] | None = None
+
+    def load(self) -> Method:
+        """The row's unit (its module imported on first use)."""
+        assert self.unit is not None, self.name
+        module, attribute = self.unit.split(":")
+        unit: Method = getattr(importlib.import_module(module), attribute)
+        return unit
+
+
+def _shap_of_kind(key: str | None) -> Callable[[AnalysisConfig], bool]:
+    """``methods.shap`` is set and ``key`` (``text_config``, ``image_config``) is, or none is."""
+
+    def requested(config: AnalysisConfig) -> bool:
+        shap = config.methods.shap
+        if shap is None:
+            return False
+        if key is not None:
+            return getattr(shap, key) is not None
+        return shap.text_config is None and shap.image_config is None
+
+    return requested
+
+
+#: Data kinds (``$.dataset_type``) that are not read yet, with the fix.
+DATA_KINDS_NOT_BUILT: dict[str, str] = {
+    "application/x-image": "use text/csv, application/jsonlines, application/json or "
+    "application/x-parquet",
+    "application/sagemakercapturejson": "use text/csv, application/jsonlines, "
+    "application/json or application/x-parquet",
+}
+
+#: Config sections that change how the data is read or grouped and are not built yet.
+SECTIONS_NOT_BUILT: tuple[Row, ...] = (
+    Row(
+        "segments",
+        "$.segment_config",
+        lambda c: c.segment_config is not None,
+        refusal=("segment_config", "remove $.segment_config"),
+    ),
+    Row(
+        "time series",
+        "$.time_series_data_config",
+        lambda c: c.time_series_data_config is not None,
+        refusal=("time_series_data_config", "remove $.time_series_data_config"),
+    ),
+)
+
+#: THE table of methods, in the order they are checked, run and written.
+METHODS: tuple[Row, ...] = (
+    Row(
+        "asymmetric Shapley values",
+        "$.methods.asymmetric_shapley_value",
+        lambda c: c.methods.asymmetric_shapley_value is not None,
+        refusal=(
+            "methods.asymmetric_shapley_value (time series)",
+            "remove $.methods.asymmetric_shapley_value",
+        ),
+    ),
+    Row(
+        "text SHAP",
+        "$.methods.shap.text_config",
+        _shap_of_kind("text_config"),
+        refusal=(
+            "text (NLP) explanations",
+            "remove $.methods.shap.text_config to explain tabular features",
+        ),
+    ),
+    Row(
+        "image SHAP",
+        "$.methods.shap.image_config",
+        _shap_of_kind("image_config"),
+        refusal=(
+            "image explanations",
+            "remove $.methods.shap.image_config to explain tabular features",
+        ),
+    ),
+    Row(
+        "kernel SHAP",
+        "$.methods.shap",
+        _shap_of_kind(None),
+        unit="openclarify.explain.method:KERNEL_SHAP",
+    ),
+    Row(
+        "PDP",
+        "$.methods.pdp",
+        lambda c: c.methods.pdp is not None,
+        "openclarify.explain.method:PDP",
+    ),
+    Row(
+        "bias",
+        "$.methods.pre_training_bias",
+        lambda c: (
+            c.methods.pre_training_bias is not None or c.methods.post_training_bias is not None
+        ),
+        unit="openclarify.bias.method:BIAS",
+    ),
+)
+
+
+def refuse_not_built(config: AnalysisConfig) -> None:
+    """The one "not supported yet: <what>" error for the first unbuilt feature asked for."""
+    if config.dataset_type in DATA_KINDS_NOT_BUILT:
+        raise ConfigError(
+            "$.dataset_type",
+            f"not supported yet: {config.dataset_type}",
+            DATA_KINDS_NOT_BUILT[config.dataset_type],
+        )
+    for row in (*SECTIONS_NOT_BUILT, *METHODS):
+        if row.unit is None and row.requested(config):
+            assert row.refusal is not None, row.name
+            what, fix = row.refusal
+            raise ConfigError(row.key, f"not supported yet: {what}", fix)
+
+
+def requested_methods(config: AnalysisConfig) -> list[tuple[Row, Method]]:
+    """The built methods ``config`` asks for, in table order, with their units."""
+    refuse_not_built(config)
+    return [(row, row.load()) for row in METHODS if row.unit is not None and row.requested(config)]
