@@ -19,8 +19,9 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from openclarify.config.asv import UNION_TAGS
 from openclarify.config.fields import ERROR_TYPE, describe, json_key_path, shorten
-from openclarify.config.models import UNION_TAGS, AnalysisConfig
+from openclarify.config.models import AnalysisConfig
 from openclarify.errors import ConfigError
 
 __all__ = [

@@ -18,7 +18,8 @@ Where the model is (first match wins):
    in every outcome (:class:`~openclarify.predict.shadow.ShadowEndpoint`).
 
 Modules: :mod:`~openclarify.predict.serialize` (request bodies),
-:mod:`~openclarify.predict.parse` (responses, predicted label),
+:mod:`~openclarify.predict.parse` (responses),
+:mod:`~openclarify.predict.output` (model outputs, predicted label, scores),
 :mod:`~openclarify.predict.transport` (boto3 / HTTP),
 :mod:`~openclarify.predict.retry` (backoff with jitter),
 :mod:`~openclarify.predict.batching` (batch sizes, concurrency, order),

@@ -6,7 +6,7 @@ from typing import Protocol
 
 import pandas as pd
 
-from .parse import ModelOutput
+from .output import ModelOutput
 
 __all__ = ["ModelOutput", "Predictor"]
 

@@ -45,7 +45,7 @@ import pandas as pd
 from ..errors import PredictorError
 from .base import Predictor
 from .faults import PayloadTooLarge
-from .parse import ModelOutput
+from .output import ModelOutput
 
 __all__ = [
     "FILL",
@@ -235,7 +235,7 @@ def predict_all(
     Returns
     -------
     tuple
-        The joined :class:`~openclarify.predict.parse.ModelOutput` and the
+        The joined :class:`~openclarify.predict.output.ModelOutput` and the
         :class:`BatchStats`.
 
     Raises

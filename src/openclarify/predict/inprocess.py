@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..errors import ConfigError, PredictorError
 from .faults import ModelFault
-from .parse import ModelOutput
+from .output import ModelOutput
 from .retry import RetryPolicy, rows_subject
 from .serialize import python_rows
 

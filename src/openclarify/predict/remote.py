@@ -7,7 +7,8 @@ from typing import Any
 import pandas as pd
 
 from .faults import PayloadTooLarge
-from .parse import ModelOutput, ResponseParser
+from .output import ModelOutput
+from .parse import ResponseParser
 from .retry import RetryPolicy, rows_subject
 from .serialize import Serializer, python_rows
 from .transport import Transport

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from .base import ModelOutput, Predictor
 from .batching import BatchStats, predict_all
-from .parse import predicted_column, score_matrix
+from .output import predicted_column, score_matrix
 
 __all__ = ["ModelSession"]
 
@@ -94,7 +94,7 @@ class ModelSession:
     def predicted_labels(self, rows: pd.DataFrame) -> pd.Series:
         """The predicted-label (or score) column, aligned with ``rows.index``.
 
-        What the values mean: :func:`openclarify.predict.parse.predicted_column`.
+        What the values mean: :func:`openclarify.predict.output.predicted_column`.
         """
         output = self.outputs(rows)
         headers = self.label_headers
@@ -107,7 +107,7 @@ class ModelSession:
     def scores(self, rows: pd.DataFrame) -> NDArray[np.float64]:
         """The explained scores of ``rows``: ``float64`` of shape ``(len(rows), K)``.
 
-        See :func:`openclarify.predict.parse.score_matrix`.  Calls are logged
+        See :func:`openclarify.predict.output.score_matrix`.  Calls are logged
         at DEBUG only; SHAP and PDP report their own progress.
         """
         if len(rows) == 0:
