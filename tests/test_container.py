@@ -250,7 +250,7 @@ CHILD = textwrap.dedent(
     import os, sys, time
     from pathlib import Path
 
-    import openclarify.job
+    import openclarify.outputs
     from openclarify.cli import main
 
     ready = Path(sys.argv[2])
@@ -261,21 +261,21 @@ CHILD = textwrap.dedent(
         time.sleep(120)
 
     if where == "analysis":
-        real_dumps = openclarify.job.dumps_analysis
+        real_dumps = openclarify.outputs.dumps_analysis
 
         def dumps_analysis(document):
             pause()
             return real_dumps(document)
 
-        openclarify.job.dumps_analysis = dumps_analysis
+        openclarify.outputs.dumps_analysis = dumps_analysis
     elif where == "written":  # analysis.json complete, the job not yet finished
-        real_write = openclarify.job.write_atomic
+        real_write = openclarify.outputs.write_atomic
 
         def write_atomic(path, text):
             real_write(path, text)
             pause()
 
-        openclarify.job.write_atomic = write_atomic
+        openclarify.outputs.write_atomic = write_atomic
     else:  # while analysis.json is half written (temporary file open)
         real_fsync = os.fsync
         calls = []

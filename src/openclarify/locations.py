@@ -23,10 +23,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError, DatasetError, UserError
 
-__all__ = ["Locations"]
+if TYPE_CHECKING:
+    from .config import AnalysisConfig
+
+__all__ = ["Locations", "locate_model", "resolve_dataset"]
 
 
 @dataclass(frozen=True)
@@ -89,3 +93,37 @@ class Locations:
         folder.mkdir(parents=True)
         error: type[UserError] = ConfigError if where.startswith("$.methods") else DatasetError
         return storage.download(uri, folder, where=where, error=error)
+
+
+def resolve_dataset(
+    config: AnalysisConfig, dataset: Path | None, locations: Locations | None = None
+) -> Path:
+    """The dataset path.
+
+    From the command line the explicit ``--dataset`` wins; in the container
+    ``dataset_uri`` takes precedence over the ``dataset`` processing input
+    (contract §1.3).  An ``s3://`` ``dataset_uri`` is downloaded.
+    """
+    locations = locations or Locations()
+    in_container = locations.input_root is not None
+    if dataset is not None and not (in_container and config.dataset_uri):
+        return dataset
+    if config.dataset_uri:
+        return locations.local(config.dataset_uri, "$.dataset_uri")
+    raise ConfigError("dataset", "no dataset given", "pass --dataset PATH or set $.dataset_uri")
+
+
+def locate_model(config: AnalysisConfig, locations: Locations) -> AnalysisConfig:
+    """``config`` with an in-process ``model_path`` found like every other path.
+
+    Relative to the config (not the working directory), and confined to the
+    input folder in container mode.
+    """
+    predictor = config.predictor
+    extension = predictor.openclarify if predictor is not None else None
+    if predictor is None or extension is None or extension.model_path is None:
+        return config
+    located = locations.local(extension.model_path, "$.predictor.openclarify.model_path")
+    extension = extension.model_copy(update={"model_path": str(located)})
+    predictor = predictor.model_copy(update={"openclarify": extension})
+    return config.model_copy(update={"predictor": predictor})

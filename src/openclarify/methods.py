@@ -267,3 +267,54 @@ def requested_methods(config: AnalysisConfig) -> list[tuple[Row, Method]]:
     """The built methods ``config`` asks for, in table order, with their units."""
     refuse_not_built(config)
     return [(row, row.load()) for row in METHODS if row.unit is not None and row.requested(config)]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One requested method: its table row, its unit, and what it needs for this config."""
+
+    row: Row
+    unit: Method
+    needs: Needs
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What this config asks us to compute, checked before any data is read."""
+
+    steps: tuple[Step, ...]
+
+    @property
+    def needs_model(self) -> bool:
+        """Some method calls ``$.predictor`` (for predictions, or to explain it)."""
+        return any(step.needs.model for step in self.steps)
+
+    @property
+    def needs_predictions(self) -> bool:
+        """The model's predictions must be added to the table (no predicted-label column)."""
+        return any(step.needs.predictions for step in self.steps)
+
+
+def plan_analysis(config: AnalysisConfig, backend: str = "local") -> Plan:
+    """Check that every requested method is available and has what it needs.
+
+    Keys the schema accepts but this version does not compute are refused with
+    one "not supported yet: <key>" error (:func:`openclarify.methods.refuse_not_built`)
+    — never ignored silently.  ``methods.report`` is an output, not a method: a
+    report that cannot be rendered is noted in the log and the exit message.
+    """
+    requested = requested_methods(config)
+    for _, unit in requested:
+        unit.check(config, backend)
+    plan = Plan(tuple(Step(row, unit, unit.needs(config)) for row, unit in requested))
+    if plan.needs_model:
+        if config.predictor is None:
+            # the method that needs predictions says it first: it is the one most
+            # users meant (a post-training config without a predicted label)
+            needs = [step.needs for step in plan.steps if step.needs.model]
+            problem, fix = sorted(needs, key=lambda n: not n.predictions)[0].no_predictor
+            raise ConfigError("$.predictor", problem, fix)
+        from .predict import check_predictor_config
+
+        check_predictor_config(config)
+    return plan

@@ -223,7 +223,7 @@ def open_predictor(
 
             client = runtime.sagemaker_client
             if client is None:
-                client = control_client()
+                client = control_client(read_timeout=timeout)
                 stack.callback(client.close)
             if predictor.endpoint_name is not None:
                 endpoint = predictor.endpoint_name

@@ -35,7 +35,7 @@ from types import TracebackType
 from typing import Any, Final
 
 from .. import cleanup
-from ..errors import PredictorError
+from ..errors import PredictorError, UserError
 
 __all__ = [
     "ENDPOINT_NAME_MAX",
@@ -79,8 +79,18 @@ def shadow_endpoint_name(prefix: str, model_name: str, epoch: int, rng: random.R
     return f"{prefix}-{model}-{suffix}"
 
 
-def control_client() -> Any:
-    """A ``sagemaker`` (control plane) boto3 client; botocore retries its few calls."""
+#: Seconds to wait for a TCP connection to the control plane (each attempt).
+CONNECT_TIMEOUT_SECONDS = 10.0
+
+
+def control_client(read_timeout: float = 60.0, max_attempts: int = 5) -> Any:
+    """A ``sagemaker`` (control plane) boto3 client; botocore retries its few calls.
+
+    ``max_attempts`` (five) attempts in botocore's ``standard`` mode (connection errors, timeouts,
+    throttling and 5xx are retried with backoff), each bounded by
+    :data:`CONNECT_TIMEOUT_SECONDS` to connect and ``read_timeout`` to answer, so an
+    unreachable or hanging service ends the job in minutes, never hours.
+    """
     import boto3
     import botocore.config
     import botocore.exceptions
@@ -88,12 +98,36 @@ def control_client() -> Any:
     try:
         return boto3.client(
             "sagemaker",
-            config=botocore.config.Config(retries={"max_attempts": 5, "mode": "standard"}),
+            config=botocore.config.Config(
+                retries={"max_attempts": max_attempts, "mode": "standard"},
+                connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                read_timeout=read_timeout,
+            ),
         )
     except botocore.exceptions.NoRegionError as exc:
         raise PredictorError(
             _WHERE, "no AWS region is configured for SageMaker", "set AWS_REGION"
         ) from exc
+
+
+def unreachable(operation: str, exc: Exception) -> tuple[str, str]:
+    """``(problem, fix)`` for a control-plane call that never got an answer.
+
+    ``exc`` is a ``botocore`` error raised before any response: no connection,
+    DNS failure, timeout, or no usable credentials (expired credentials are an
+    answer, a ``ClientError``, and are reported as such).
+    """
+    kind = type(exc).__name__
+    if "Credential" in kind or "Token" in kind or "SSO" in kind:
+        return (
+            f"{operation} could not be signed: {kind}: {str(exc)[:200]}",
+            "give the job AWS credentials through the standard chain (role, environment, profile)",
+        )
+    return (
+        f"{operation} could not reach the SageMaker API after retries: {kind}: {str(exc)[:200]}",
+        "check the network path to SageMaker (region, AWS_ENDPOINT_URL_SAGEMAKER, VPC "
+        "endpoint, proxy) and try again",
+    )
 
 
 def _client_error(exc: Exception) -> tuple[str, str]:
@@ -130,9 +164,8 @@ def _describe(client: Any, name: str) -> dict[str, Any]:
             _WHERE, f"DescribeEndpoint '{name}' failed: {code}: {message[:300]}"
         ) from None
     except botocore.exceptions.BotoCoreError as exc:
-        raise PredictorError(
-            _WHERE, f"DescribeEndpoint '{name}' failed: {type(exc).__name__}: {str(exc)[:300]}"
-        ) from None
+        problem, fix = unreachable(f"DescribeEndpoint '{name}'", exc)
+        raise PredictorError(_WHERE, problem, fix) from None
 
 
 def _wait_in_service(
@@ -267,6 +300,8 @@ class ShadowEndpoint:
         self.config_name: str | None = None
         self.endpoint_name: str | None = None
         self._handle: int | None = None
+        #: What :meth:`delete` could not delete (``"endpoint 'name'"``), with the reason.
+        self.left_behind: list[str] = []
 
     def __enter__(self) -> str:
         import botocore.exceptions
@@ -282,6 +317,7 @@ class ShadowEndpoint:
         }
         if self.accelerator_type:
             variant["AcceleratorType"] = self.accelerator_type
+        operation = "CreateEndpointConfig"
         try:
             self._handle = cleanup.register(
                 f"delete shadow endpoint for {self.model_name}", self.delete
@@ -289,12 +325,14 @@ class ShadowEndpoint:
             self._log.info("Creating endpoint config %s", config_name)
             with self._lock:
                 self.config_name = config_name
+            operation = f"CreateEndpointConfig '{config_name}'"
             self.client.create_endpoint_config(
                 EndpointConfigName=config_name, ProductionVariants=[variant]
             )
             self._log.info("Creating shadow endpoint %s", endpoint_name)
             with self._lock:
                 self.endpoint_name = endpoint_name
+            operation = f"CreateEndpoint '{endpoint_name}'"
             self.client.create_endpoint(EndpointName=endpoint_name, EndpointConfigName=config_name)
             _wait_in_service(
                 self.client,
@@ -311,13 +349,28 @@ class ShadowEndpoint:
             code, message = _client_error(exc)
             raise PredictorError(
                 _WHERE,
-                f"cannot create a shadow endpoint for model '{self.model_name}': {code}: {message[:300]}",
+                f"cannot create a shadow endpoint for model '{self.model_name}': {code}: "
+                f"{message[:300]}{self._left_behind_note()}",
                 "check predictor.model_name, instance_type, and the job role's SageMaker permissions",
             ) from None
+        except botocore.exceptions.BotoCoreError as exc:
+            self.delete()
+            problem, fix = unreachable(operation, exc)
+            raise PredictorError(_WHERE, problem + self._left_behind_note(), fix) from None
+        except UserError as exc:
+            self.delete()
+            if not self.left_behind:
+                raise
+            raise type(exc)(exc.where, exc.problem + self._left_behind_note(), exc.fix) from None
         except BaseException:
             self.delete()
             raise
         return endpoint_name
+
+    def _left_behind_note(self) -> str:
+        if not self.left_behind:
+            return ""
+        return "; and could not delete " + ", ".join(self.left_behind) + ": delete it yourself"
 
     def __exit__(
         self,
@@ -325,7 +378,25 @@ class ShadowEndpoint:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        """Delete what was created; when that fails, say which resources are left behind.
+
+        A job whose shadow endpoint could not be deleted fails (exit 5) even when its
+        analysis succeeded: an endpoint bills by the hour, and a failed job is what
+        pipelines and alarms notice.  The message names the endpoint to delete.
+        """
         self.delete()
+        if not self.left_behind:
+            return
+        if exc is None:
+            raise PredictorError(
+                _WHERE,
+                "the analysis finished but the shadow endpoint could not be deleted: "
+                + ", ".join(self.left_behind),
+                "delete it yourself (aws sagemaker delete-endpoint --endpoint-name NAME, "
+                "then delete-endpoint-config)",
+            )
+        if isinstance(exc, UserError):
+            raise type(exc)(exc.where, exc.problem + self._left_behind_note(), exc.fix) from None
 
     def delete(self) -> None:
         """Delete the endpoint and the endpoint config this object created (idempotent).
@@ -353,5 +424,6 @@ class ShadowEndpoint:
                 if "not find" in message.lower() or "does not exist" in message.lower():
                     continue  # never created, or already gone
                 self._log.error("Could not delete %s %s: %s: %s", kind, name, code, message[:300])
+                self.left_behind.append(f"{kind} '{name}' ({code})")
         if handle is not None:
             cleanup.unregister(handle)

@@ -1,0 +1,87 @@
+"""The write stage: a result's files, then ``analysis.json``, then the reports, into a folder or S3."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import OutputError
+from .results import AnalysisResult, dumps_analysis, write_atomic
+
+ANALYSIS_FILE = "analysis.json"
+
+
+@contextlib.contextmanager
+def output_folder(output_dir: str | Path, log: logging.Logger) -> Iterator[Path]:
+    """The local folder to write into; for ``s3://bucket/prefix`` a staging folder.
+
+    A staged folder is uploaded once every file in it is complete, ``analysis.json``
+    last (:func:`openclarify.storage.upload_folder`), and only when the block ends
+    without an error.  A malformed S3 URI fails before the block starts (before the
+    analysis); a local path that is a file fails too.
+    """
+    if isinstance(output_dir, str) and output_dir.startswith("s3://"):
+        from . import storage
+
+        storage.parse_s3_uri(output_dir, "--output")
+        with tempfile.TemporaryDirectory(prefix="openclarify-output-") as staging:
+            yield Path(staging)
+            uploaded = storage.upload_folder(Path(staging), output_dir, where="--output")
+        log.info("Uploaded %d file(s) to %s", len(uploaded), output_dir)
+        return
+    output = Path(output_dir)
+    if output.exists() and not output.is_dir():
+        raise OutputError(
+            str(output), "the output path is a file, expected a folder", "pass a folder path"
+        )
+    yield output
+
+
+def write_outputs(result: AnalysisResult, output: Path, log: logging.Logger) -> AnalysisResult:
+    """Write every file of ``result`` atomically into ``output``; the result with report notes.
+
+    The methods' files come first and ``analysis.json`` after them, so that when it
+    exists the results are complete; the reports follow it, as Clarify does (the
+    notebook re-reads it), and a report that cannot be rendered never fails the
+    job: the notes say why.
+    """
+    for extra in result.files:
+        written = output.joinpath(*extra.path.split("/"))
+        _write(written, extra.content())
+        log.info(extra.note.format(target=written, folder=written.parent))
+    target = output / ANALYSIS_FILE
+    document = result.to_dict()
+    _write(target, dumps_analysis(document))
+    log.info("Wrote %s", target)
+    report = result.config.methods.report if result.config is not None else None
+    if report is None:
+        return result
+    from .report import write_reports
+
+    notes = write_reports(
+        document,
+        output,
+        name=report.name or "report",
+        title=report.title,
+        stats=result.report_stats,
+        config=result.config.model_dump(mode="json", exclude_none=True)
+        if result.config is not None
+        else None,
+        log=log,
+    )
+    return dataclasses.replace(result, notes=result.notes + tuple(notes))
+
+
+def _write(target: Path, text: str) -> None:
+    try:
+        write_atomic(target, text)
+    except OSError as exc:
+        raise OutputError(
+            str(target.parent),
+            f"cannot write {target.name} ({exc.strerror or type(exc).__name__})",
+            "check that the output folder is writable and has space",
+        ) from exc
