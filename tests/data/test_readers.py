@@ -239,11 +239,21 @@ def test_jsonlines_headers_convention(tmp_path: Path) -> None:
     # features, then label, then predicted label
     frame = readers.read_jsonlines(path, "features", "label", "pred", ["x", "z", "L", "P"])
     assert list(frame.columns) == ["x", "z", "L", "P"]
+    # features, then label (every published JSON Lines config): the predicted label
+    # gets the documented default name
+    frame = readers.read_jsonlines(path, "features", "label", "pred", ["x", "z", "L"])
+    assert list(frame.columns) == ["x", "z", "L", readers.JSON_PREDICTED_LABEL]
+    assert frame["L"].tolist() == [1, 0] and frame["predicted_label"].tolist() == [0, 1]
     with pytest.raises(DatasetError) as info:
-        readers.read_jsonlines(path, "features", "label", "pred", ["x", "z", "L"])
+        readers.read_jsonlines(path, "features", "label", "pred", ["x", "z", "predicted_label"])
+    assert "default column name 'predicted_label' is already one of them" in str(info.value)
+    with pytest.raises(DatasetError) as info:
+        readers.read_jsonlines(path, "features", "label", "pred", ["x", "z", "L", "P", "Q"])
     assert str(info.value) == (
-        "$.headers: names 3 columns but the data has 2 features plus 2 label column(s). "
-        "Fix: list the feature names, then the label name, then the predicted label name"
+        "$.headers: names 5 columns but the data has 2 features plus 2 label column(s); "
+        "expected 2 (features), 3 (features, label) or 4 (features, label, predicted label) "
+        "names. Fix: list the feature names, then the label name, then (optionally) the "
+        "predicted label name"
     )
 
 

@@ -146,9 +146,22 @@ def _compile(expression: str, path: str) -> Any:
         ) from exc
 
 
+#: Name of the extracted predicted-label column when ``$.headers`` names the features and
+#: the label but not the predicted label (the convention of every published JSON Lines
+#: config); the same name a predicted-label side dataset without headers gets.
+JSON_PREDICTED_LABEL = "predicted_label"
+
+
 def _json_column_names(
     n_features: int, label: str | None, predicted: str | None, headers: Sequence[str] | None
 ) -> list[str]:
+    """Column names of the extracted table: features…, label, predicted label (contract §2.3).
+
+    ``$.headers`` may name (a) the features only — the extracted columns are then
+    named by their JMESPaths; (b) the features and the label — the predicted label,
+    when extracted, is named :data:`JSON_PREDICTED_LABEL`; (c) all of them.  Any
+    other count is an error that says which conventions are accepted.
+    """
     extra = [name for name in (label, predicted) if name is not None]
     if headers is None:
         return [f"column_{i}" for i in range(n_features)] + extra
@@ -157,11 +170,26 @@ def _json_column_names(
         return names + extra
     if len(names) == n_features + len(extra):
         return names
+    if label is not None and predicted is not None and len(names) == n_features + 1:
+        if JSON_PREDICTED_LABEL in names:
+            raise DatasetError(
+                "$.headers",
+                f"names the features and the label, and the predicted label's default "
+                f"column name '{JSON_PREDICTED_LABEL}' is already one of them",
+                "add the predicted label's name at the end of $.headers",
+            )
+        return [*names, JSON_PREDICTED_LABEL]
+    conventions = f"{n_features} (features)"
+    if extra:
+        conventions += f", {n_features + 1} (features, label)"
+    if len(extra) == 2:
+        conventions += f" or {n_features + 2} (features, label, predicted label)"
     raise DatasetError(
         "$.headers",
         f"names {len(names)} columns but the data has {n_features} features"
-        + (f" plus {len(extra)} label column(s)" if extra else ""),
-        "list the feature names, then the label name, then the predicted label name",
+        + (f" plus {len(extra)} label column(s)" if extra else "")
+        + f"; expected {conventions} names",
+        "list the feature names, then the label name, then (optionally) the predicted label name",
     )
 
 
