@@ -346,6 +346,26 @@ def test_stop_signal_exits_cleanly(tmp_path: Path, where: str, signum: signal.Si
     assert leftovers == []
 
 
+def test_stop_removes_only_what_this_run_wrote(tmp_path: Path) -> None:
+    """A file another process writes into the output folder during the run survives a stop.
+
+    Multi-instance jobs can share one output folder (SDK local mode): a stopped host
+    must remove its own partial results, never another host's.
+    """
+    base = layout(tmp_path / "ml", contract_config(), CASE / "data")
+    foreign = base / "processing" / "output" / "from-another-host" / "analysis.json"
+
+    def at_pause() -> None:
+        foreign.parent.mkdir(parents=True)
+        foreign.write_text("{}\n")
+
+    returncode, err = stop_at_pause(base, tmp_path / "ready", "written", signal.SIGTERM, at_pause)
+    assert returncode == 143, err
+    assert message(base) == "Stopped: received SIGTERM; no results were written"
+    assert output_files(base) == ["from-another-host"]
+    assert foreign.read_text() == "{}\n"
+
+
 def test_stop_after_shap_files_were_written_leaves_nothing(tmp_path: Path) -> None:
     """SIGTERM after ``explanations_shap/baseline.csv`` is written: no file, no folder left."""
     import joblib

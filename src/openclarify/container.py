@@ -19,14 +19,13 @@ import logging
 import os
 import signal
 import threading
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
 from . import cleanup
 from .errors import OpenClarifyError, UserError
-from .results import write_atomic
+from .results import journal, write_atomic
 
 log = logging.getLogger("openclarify")
 
@@ -82,10 +81,20 @@ def _raise_terminated(signum: int, _frame: FrameType | None) -> None:
 class _Outcome:
     message: str = ""
     code: int = 1
+    #: Every path this process wrote under the output folder (:func:`results.journal`).
+    written: list[Path] = field(default_factory=list)
+    #: The results are complete (``analysis.json`` and the reports are written): a stop
+    #: after this point (a Spark cluster shutting down) keeps them.
+    complete: bool = False
 
 
 def _analyse(paths: ContainerPaths, outcome: _Outcome) -> None:
     """The job itself; runs in a worker thread (see :func:`run_container`)."""
+    with journal() as outcome.written:
+        _analyse_recorded(paths, outcome)
+
+
+def _analyse_recorded(paths: ContainerPaths, outcome: _Outcome) -> None:
     try:
         from . import job
         from .backend.cluster import leader_session, read_hosts, run_follower
@@ -113,6 +122,7 @@ def _analyse(paths: ContainerPaths, outcome: _Outcome) -> None:
                 input_root=paths.base / "processing",
                 backend="spark" if distributed else "local",
             )
+            outcome.complete = True
         outcome.message = SUCCESS_MESSAGE + "".join(f"; note: {note}" for note in result.notes)
         outcome.code = 0
     except UserError as exc:
@@ -129,24 +139,22 @@ def _analyse(paths: ContainerPaths, outcome: _Outcome) -> None:
         outcome.code = 1
 
 
-def _remove_partial_files(folder: Path, since: float) -> None:
-    """Delete what this stopped run wrote: temp files and result files.
+def _remove_partial_files(written: list[Path]) -> None:
+    """Delete what this stopped run wrote: its temporary files, result files and new folders.
 
-    A stop reported as "no results were written" must leave no results, even
-    when the signal lands between the final rename and the end of the job.
-    Files older than the run (``since``, epoch seconds) are left alone.
+    A stop reported as "no results were written" must leave no results, even when
+    the signal lands between the final rename and the end of the job.  Only the
+    paths this process wrote are touched (:func:`openclarify.results.journal`):
+    in a multi-instance job every host may share one output folder, and a
+    follower that is stopped must not delete the leader's results.
     """
-    if not folder.is_dir():
-        return
-    for leftover in folder.rglob(".*.tmp"):
-        leftover.unlink(missing_ok=True)
-    for written in folder.rglob("*"):
-        if written.is_file() and written.stat().st_mtime >= since - 1:
-            written.unlink(missing_ok=True)
-    # folders this run created (explanations_shap/) go too, once empty; deepest first
-    for made in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        if made.is_dir() and made.stat().st_mtime >= since - 1 and not any(made.iterdir()):
-            made.rmdir()
+    for path in reversed(list(written)):  # files before the folders that hold them
+        with contextlib.suppress(OSError):
+            if path.is_dir():
+                if not any(path.iterdir()):
+                    path.rmdir()
+            else:
+                path.unlink(missing_ok=True)
 
 
 def run_container(base_dir: str | Path = "/opt/ml") -> int:
@@ -163,7 +171,6 @@ def run_container(base_dir: str | Path = "/opt/ml") -> int:
     paths = ContainerPaths(Path(base_dir))
     handlers = {s: signal.signal(s, _raise_terminated) for s in (signal.SIGTERM, signal.SIGINT)}
     outcome = _Outcome()
-    started = time.time()
     worker = threading.Thread(
         target=_analyse, args=(paths, outcome), name="openclarify-job", daemon=True
     )
@@ -172,10 +179,13 @@ def run_container(base_dir: str | Path = "/opt/ml") -> int:
         while worker.is_alive():
             worker.join(timeout=0.1)
     except Terminated as stop:
-        message = f"Stopped: received {stop}; no results were written"
-        log.error(message)
         cleanup.run_all()  # e.g. delete a shadow endpoint before the process ends
-        _remove_partial_files(paths.output, since=started)
+        if outcome.complete:
+            message = f"Stopped: received {stop} after the results were complete; they are kept"
+        else:
+            message = f"Stopped: received {stop}; no results were written"
+            _remove_partial_files(outcome.written)
+        log.error(message)
         write_atomic(paths.message, clip_message(message) + "\n")
         logging.shutdown()
         os._exit(128 + stop.signum)

@@ -13,7 +13,7 @@ from .model import (
     OutputFile,
     json_value,
 )
-from .serialize import dumps_analysis, write_atomic
+from .serialize import dumps_analysis, journal, write_atomic
 from .statistics import ReportStats
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "OutputFile",
     "ReportStats",
     "dumps_analysis",
+    "journal",
     "json_value",
     "write_atomic",
 ]
