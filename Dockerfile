@@ -66,19 +66,6 @@ RUN site=$(/opt/openclarify/bin/python -c "import sysconfig; print(sysconfig.get
 FROM ${PYTHON_IMAGE} AS runtime
 
 ARG PYTHON_IMAGE
-ARG VERSION=0.1.0
-ARG REVISION=unknown
-ARG CREATED=unknown
-ARG SOURCE=unknown
-
-LABEL org.opencontainers.image.title="openclarify" \
-      org.opencontainers.image.description="Open-source drop-in replacement for the Amazon SageMaker Clarify processing container (bias metrics, explanations, reports)" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.created="${CREATED}" \
-      org.opencontainers.image.source="${SOURCE}" \
-      org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.base.name="${PYTHON_IMAGE}"
 
 # PYTHONUNBUFFERED: log lines reach CloudWatch as they are written, and are not
 # lost in a buffer when the job is stopped. PYTHONDONTWRITEBYTECODE: the venv is
@@ -127,6 +114,22 @@ RUN chmod 0755 /usr/local/bin/openclarify-entrypoint \
 # (tests/image). What limits the exposure as root: the job is a batch process with
 # no network listener, the image adds no setuid binaries and no packages beyond the
 # pinned locks, pango and the Java runtime, and the venv keeps no package installer.
+
+# Labels last: the build's date and revision change every build, and layers after
+# them would never be reused.
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG CREATED=unknown
+ARG SOURCE=unknown
+
+LABEL org.opencontainers.image.title="openclarify" \
+      org.opencontainers.image.description="Open-source drop-in replacement for the Amazon SageMaker Clarify processing container (bias metrics, explanations, reports)" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.base.name="${PYTHON_IMAGE}"
 
 # StopProcessingJob / the job's MaxRuntimeInSeconds send SIGTERM, then SIGKILL.
 # entrypoint.sh execs Python, which receives SIGTERM itself.
