@@ -12,11 +12,11 @@ a whole CSV or JSON Lines file):
 2. **summaries** — each task folds its piece's record batches into
    :class:`~.summary.ColumnSummary` objects; the driver merges them in row
    order with :func:`~.summary.merge_summaries` and takes every whole-column
-   decision (:func:`~.streaming.decide_rules`);
+   decision (:func:`~.decide.decide_rules`);
 3. **counts** — each task applies those rules to its batches
-   (:func:`~.streaming.count_batches`); the driver adds the counts
-   (:meth:`~.streaming.Totals.merge`) and feeds them to the same metric
-   functions (:func:`~.streaming.finish_sections`).
+   (:func:`~.sections.count_batches`); the driver adds the counts
+   (:meth:`~.sections.Totals.merge`) and feeds them to the same metric
+   functions (:func:`~.sections.finish_sections`).
 
 So every count equals the in-memory count and every value is computed by the
 same arithmetic: ``analysis.json`` is *equal* to ``--backend memory``'s, key
@@ -71,22 +71,10 @@ from ...data.readers import PARQUET
 from ...data.stream import DEFAULT_BATCH_ROWS, StreamSource, Unsupported, open_source
 from ...data.table import _names, _resolve
 from ...errors import DatasetError
+from ..decide import Rules, decide_rules, new_summaries, update_summaries
+from ..plan import ColumnPlan, checked_plan, require_scalars, scalar_columns, why_not_streamed
 from ..rules import TooManyValues
-from ..streaming import (
-    ColumnPlan,
-    Rules,
-    Sections,
-    Totals,
-    checked_plan,
-    count_batches,
-    decide_rules,
-    finish_sections,
-    new_summaries,
-    require_scalars,
-    scalar_columns,
-    update_summaries,
-    why_not_streamed,
-)
+from ..sections import Sections, Totals, count_batches, finish_sections
 from ..summary import ColumnSummary, merge_summaries
 from .fliptest import _flip_part, _flip_rows, _FlipPart, _FlipRows, _flips, _joined
 from .session import _refuse, spark_session

@@ -12,7 +12,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ...bias.fliptest import numeric_feature_matrix
-from ..streaming import Rules
+from ..decide import Rules
 
 
 @dataclass(frozen=True)
