@@ -7,8 +7,19 @@
   forms a Spark cluster over the hosts of a multi-instance container job;
 * the in-memory table (:mod:`openclarify.bias.analysis`) — the oracle, used
   when a method needs all rows at once (FT) or the data cannot be streamed.
+
+The streaming engine's parts, which the Spark backend runs as tasks:
+
+* :mod:`.plan` — what a config needs from a dataset (the used columns,
+  resolved with the in-memory table's errors; why a config cannot be streamed);
+* :mod:`.summary` — whole-column facts gathered batch by batch;
+  :mod:`.decide` — the summary pass and every whole-column decision taken from it;
+  :mod:`.rules` — the per-batch row rules those decisions produce;
+* :mod:`.sections` — the count pass, merged counts, and the sections computed
+  from them by the in-memory metric functions.
 """
 
-from .streaming import stream_bias_sections, why_not_streamed
+from .plan import why_not_streamed
+from .streaming import stream_bias_sections
 
 __all__ = ["stream_bias_sections", "why_not_streamed"]

@@ -1,15 +1,20 @@
-"""Explainability: the Kernel SHAP estimator and global aggregation (contract §6)."""
+"""Explainability: the Kernel SHAP estimator and global aggregation (contract §6).
+
+Which module to open for what:
+
+* :mod:`.kernel_shap` — :func:`explain`, the estimator driver (players, the
+  synthetic rows of a chunk of records, the model calls) and the logit link;
+* :mod:`.coalitions` — which coalitions a record is evaluated on, with their
+  regression weights; :mod:`.least_squares` — the constrained weighted fit;
+* :mod:`.aggregate` — global values from the local ones;
+* :mod:`.analysis` — ``methods.shap`` and ``methods.pdp`` of a job (baseline
+  from :mod:`.baseline` / :mod:`.baseline_input`, encoding from
+  :mod:`.tabular`, partial dependence from :mod:`.pdp`).
+"""
 
 from openclarify.explain.aggregate import AGG_METHODS, aggregate
-from openclarify.explain.kernel_shap import (
-    LOGIT_EPS,
-    Coalitions,
-    KernelShapResult,
-    default_num_samples,
-    explain,
-    logit,
-    sample_coalitions,
-)
+from openclarify.explain.coalitions import Coalitions, default_num_samples, sample_coalitions
+from openclarify.explain.kernel_shap import LOGIT_EPS, KernelShapResult, explain, logit
 
 __all__ = [
     "AGG_METHODS",
