@@ -213,21 +213,10 @@ def sdk_python(image: str) -> str:
 @pytest.fixture(scope="session")
 def moto_s3() -> Iterator[str]:
     """moto's S3 server on 127.0.0.1 (as in tests/storage), for the whole session."""
-    import logging
+    from tests.moto_server import moto_server
 
-    from moto.server import ThreadedMotoServer
-
-    werkzeug_log = logging.getLogger("werkzeug")
-    level = werkzeug_log.level
-    werkzeug_log.setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        _, port = server.get_host_and_port()
+    with moto_server() as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
-        werkzeug_log.setLevel(level)
 
 
 def sdk_env(home: Path) -> dict[str, str]:

@@ -15,7 +15,6 @@ whose IAM policy does not allow an action get a real ``403 AccessDenied``.
 from __future__ import annotations
 
 import json
-import logging
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import Any
 import pytest
 
 from tests.emulator.server import UNSET_ENV_VARS
+from tests.moto_server import moto_server
 
 REGION = "us-east-1"
 #: The fake credentials every test starts with (moto accepts any until
@@ -94,20 +94,8 @@ class S3Server:
 
 @pytest.fixture(scope="session")
 def _moto_server() -> Iterator[S3Server]:
-    from moto.server import ThreadedMotoServer
-
-    # werkzeug logs one line per request on stderr; keep failures readable.
-    werkzeug_log = logging.getLogger("werkzeug")
-    level = werkzeug_log.level
-    werkzeug_log.setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        _, port = server.get_host_and_port()
+    with moto_server() as port:
         yield S3Server(url=f"http://127.0.0.1:{port}", port=port)
-    finally:
-        server.stop()
-        werkzeug_log.setLevel(level)
 
 
 @pytest.fixture
