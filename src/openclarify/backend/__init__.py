@@ -1,5 +1,8 @@
 """Backends: how the bias counts are produced (the metrics are the same everywhere).
 
+* :mod:`.choice` — which backend a job runs on (``local``, ``memory``, ``spark``),
+  opened by the job for its whole run;
+
 * :mod:`.streaming` — the default local engine for CSV, Parquet and JSON Lines: record
   batches, mergeable counts, memory independent of the number of rows;
 * :mod:`.spark` (``--backend spark``, imported only when chosen) — the same

@@ -7,6 +7,9 @@ Which module to open for what:
 * :mod:`.coalitions` — which coalitions a record is evaluated on, with their
   regression weights; :mod:`.least_squares` — the constrained weighted fit;
 * :mod:`.aggregate` — global values from the local ones;
+* :mod:`.shap_values` — Kernel SHAP over a table's records: output labels, feature
+  names, :class:`~openclarify.explain.shap_values.ShapExplanation`;
+* :mod:`.method` — SHAP and PDP as units of the job (:mod:`openclarify.methods`);
 * :mod:`.analysis` — ``methods.shap`` and ``methods.pdp`` of a job (baseline
   from :mod:`.baseline` / :mod:`.baseline_input`, encoding from
   :mod:`.tabular`, partial dependence from :mod:`.pdp`).
