@@ -29,10 +29,10 @@ sys.path.insert(0, str(ROOT))
 import openclarify  # noqa: E402
 from openclarify.report import write_reports  # noqa: E402
 from openclarify.results import dumps_analysis  # noqa: E402
-from tests.report.conftest import CASES, SAMPLES, report_stats  # noqa: E402
+from tests.report.conftest import CASES, MODEL_CASES, SAMPLES, report_stats  # noqa: E402
 
 #: Cases that need no model server, by number of rows.
-OFFLINE = [c for c in CASES if c != "local_model_server"]
+OFFLINE = [c for c in CASES if c not in MODEL_CASES]
 
 
 def _largest() -> str:
