@@ -104,7 +104,8 @@ def _floor(rows_a: Any, rows_d: Any, k: int, ordered: bool) -> None:
     if ordered:
         # getattr: the benchmark also runs against sources older than it
         leafsize = getattr(fliptest, "QUERY_ORDER_LEAF_SIZE", 64)
-        queries = rows_d[cKDTree(rows_d, leafsize=leafsize, compact_nodes=False).indices]
+        order = cKDTree(rows_d, leafsize=leafsize, balanced_tree=False, compact_nodes=False)
+        queries = rows_d[order.indices]
     tree.query(queries, k=k + 1, workers=-1)
 
 

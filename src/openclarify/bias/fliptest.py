@@ -40,8 +40,9 @@ SMALL_GROUP_THRESHOLD = 9
 #: treated as tied and the row is handed to scikit-learn (rounding noise of
 #: either implementation is ~1e-15 relative, far below this).
 TIE_TOLERANCE = 1e-9
-#: Leaf size of the tree that only orders the d queries (coarser leaves build
-#: faster; locality inside a leaf of 64 rows is already good enough).
+#: Leaf size of the (sliding-midpoint) tree that only orders the d queries:
+#: it builds faster than a fine one and, measured on 1M rows, orders the
+#: queries as well as leaves of 16 or 256 rows or a median-split tree.
 QUERY_ORDER_LEAF_SIZE = 64
 
 
@@ -119,7 +120,9 @@ def _neighbour_vote(
     # ``a`` tree while they are in cache.  On 1M rows that is ~3x faster than
     # the given row order.  Each row's answer does not depend on the other
     # queries, so the results are the same bits; only the vote is put back.
-    order = cKDTree(rows_d, leafsize=QUERY_ORDER_LEAF_SIZE, compact_nodes=False).indices
+    order = cKDTree(
+        rows_d, leafsize=QUERY_ORDER_LEAF_SIZE, balanced_tree=False, compact_nodes=False
+    ).indices
     queries = rows_d[order]
     distances, indices = tree.query(
         queries, k=k + 1, workers=-1 if n_jobs in (None, -1) else n_jobs
@@ -193,7 +196,9 @@ def flip_test(
     if matrix is None:
         raise MetricFailure("FlipTest does not support non-numeric columns")
 
-    rows_a, rows_d = matrix[~d], matrix[d]
+    # ``compress`` copies the selected rows ~3x faster than ``matrix[mask]``
+    # (same values, same C-contiguous float64 layout).
+    rows_a, rows_d = matrix.compress(~d, axis=0), matrix.compress(d, axis=0)
     targets = yhat[~d]
     k = DEFAULT_NEIGHBOURS if len(rows_a) > SMALL_GROUP_THRESHOLD else MIN_NEIGHBOURS
     try:
