@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from sklearn.neighbors import KNeighborsClassifier
 
+from openclarify.bias import fliptest
 from openclarify.bias.common import MetricFailure
 from openclarify.bias.counts import ConfusionCounts, GroupedCounts
 from openclarify.bias.engine import GroupCodes, evaluate_group
@@ -287,6 +288,28 @@ def test_ft_equals_scikit_learn_on_tied_integer_grid(seed: int, n: int) -> None:
     assert has_tie_at_kth_neighbour(matrix, d)
     # Exact: both count the same integer flips and divide by the same n_d.
     assert flip_test(matrix, d, yhat, n_jobs=1) == sklearn_flip_test(matrix, d, yhat)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_neighbour_votes_are_scikit_learns_row_by_row(seed: int) -> None:
+    """Per d row, not just in the FT ratio (which equal flip counts could hide).
+
+    The d rows are queried in spatial order and the votes put back; a mixed
+    grid (integer ties, harmless and not, plus continuous rows) in random row
+    order checks that every vote lands on its own row.
+    """
+    rng = np.random.default_rng(seed)
+    n = 600
+    matrix = np.column_stack([rng.integers(0, 4, n), rng.integers(0, 3, n), rng.normal(size=n)])
+    matrix[: n // 3, 2] = 0.0  # a third of the rows on the integer grid: many ties
+    matrix = matrix[rng.permutation(n)]
+    d = rng.random(n) < 0.4
+    yhat = rng.random(n) < 0.5
+    knn = KNeighborsClassifier(n_neighbors=5, weights="uniform", p=2, leaf_size=30)
+    expected = np.asarray(knn.fit(matrix[~d], yhat[~d]).predict(matrix[d]), dtype=bool)
+    votes = fliptest._neighbour_vote(matrix[~d], yhat[~d], matrix[d], 5, 1)
+    assert votes.dtype == bool
+    assert np.array_equal(votes, expected)
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -117,7 +117,7 @@ def _neighbour_vote(
     tree = cKDTree(rows_a, leafsize=32, balanced_tree=False, compact_nodes=False)
     # Query the d rows in spatial order (the leaf order of a k-d tree built on
     # them): consecutive queries then walk the same nodes and leaves of the
-    # ``a`` tree while they are in cache.  On 1M rows that is ~3x faster than
+    # ``a`` tree while they are in cache.  On 1M rows that is 2-3x faster than
     # the given row order.  Each row's answer does not depend on the other
     # queries, so the results are the same bits; only the vote is put back.
     order = cKDTree(
