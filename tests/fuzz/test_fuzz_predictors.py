@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import os
 import random
-import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +33,7 @@ from openclarify.job import plan_analysis
 from openclarify.predict import PredictRuntime, predictions_for
 from openclarify.predict.shadow import control_client
 from tests.predict.data import config, frame, write
+from tests.unreachable import SilentServer, closed_port_url
 
 from .harness import outcome
 
@@ -42,48 +41,16 @@ FAST_EXAMPLES = 12
 FULL_EXAMPLES = 150
 
 
-class _Silent:
-    """A TCP server on 127.0.0.1 that accepts connections and never answers."""
-
-    def __init__(self) -> None:
-        self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
-        self.socket.listen(64)
-        self.socket.settimeout(0.2)
-        self.held: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self.socket.accept()
-                self.held.append(connection)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.socket.getsockname()[1]}"
-
-
-_SILENT: list[_Silent] = []
-
-
-def _closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+_SILENT: list[SilentServer] = []
 
 
 def _address(kind: str) -> str:
     if kind == "closed port":
-        return _closed_port_url()
+        return closed_port_url()
     if kind == "unresolvable host":
         return "http://model.does-not-resolve.invalid:8080"
     if not _SILENT:
-        _SILENT.append(_Silent())
+        _SILENT.append(SilentServer())
     return _SILENT[0].url
 
 

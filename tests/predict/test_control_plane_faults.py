@@ -12,10 +12,8 @@ from __future__ import annotations
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,44 +29,19 @@ from openclarify.errors import PredictorError
 from openclarify.predict import PredictRuntime, predictions_for
 from openclarify.predict.shadow import ShadowEndpoint, control_client
 from tests.predict.data import config, frame, write
+from tests.unreachable import SilentServer, closed_port_url
 
 SHADOW = {"model_name": "my-model", "instance_type": "ml.m5.xlarge", "initial_instance_count": 1}
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])  # closed again when the block ends
-
-
 @pytest.fixture
 def hanging_server() -> Iterator[str]:
     """Accepts connections and reads, never answers."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-                held.append(connection)
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
+    server = SilentServer()
     try:
-        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+        yield server.url
     finally:
-        stop.set()
-        thread.join(timeout=5)
-        for connection in held:
-            connection.close()
         server.close()
 
 
@@ -95,9 +68,7 @@ def test_unreachable_service_names_the_operation_and_what_is_left(
     tmp_path: Path, aws_env: pytest.MonkeyPatch, where: str
 ) -> None:
     url = (
-        f"http://127.0.0.1:{_closed_port()}"
-        if where == "closed port"
-        else "http://sagemaker.does-not-resolve.invalid"
+        closed_port_url() if where == "closed port" else "http://sagemaker.does-not-resolve.invalid"
     )
     aws_env.setenv("AWS_ENDPOINT_URL_SAGEMAKER", url)
     with pytest.raises(PredictorError) as error:
@@ -131,7 +102,7 @@ def test_missing_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", closed_port_url())
     # a new default session: the one earlier tests made holds their credentials
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     with pytest.raises(PredictorError) as error:
@@ -199,7 +170,7 @@ def test_container_exit_5_one_line_no_traceback(
         json.dumps(document)
     )
     write(base / "processing" / "input" / "data" / "rows.csv", frame())
-    aws_env.setenv("AWS_ENDPOINT_URL_SAGEMAKER", f"http://127.0.0.1:{_closed_port()}")
+    aws_env.setenv("AWS_ENDPOINT_URL_SAGEMAKER", closed_port_url())
     done = subprocess.run(
         [sys.executable, "-m", "openclarify", "container", "--base-dir", str(base)],
         capture_output=True,

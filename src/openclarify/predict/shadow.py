@@ -361,11 +361,15 @@ class ShadowEndpoint:
             self.delete()
             if not self.left_behind:
                 raise
-            raise type(exc)(exc.where, exc.problem + self._left_behind_note(), exc.fix) from None
+            raise self._naming_left_behind(exc) from None
         except BaseException:
             self.delete()
             raise
         return endpoint_name
+
+    def _naming_left_behind(self, exc: UserError) -> UserError:
+        """``exc`` again (same class, place and fix), its problem naming what is left behind."""
+        return type(exc)(exc.where, exc.problem + self._left_behind_note(), exc.fix)
 
     def _left_behind_note(self) -> str:
         if not self.left_behind:
@@ -396,7 +400,7 @@ class ShadowEndpoint:
                 "then delete-endpoint-config)",
             )
         if isinstance(exc, UserError):
-            raise type(exc)(exc.where, exc.problem + self._left_behind_note(), exc.fix) from None
+            raise self._naming_left_behind(exc) from None
 
     def delete(self) -> None:
         """Delete the endpoint and the endpoint config this object created (idempotent).
