@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import OutputError
-from .results import AnalysisResult, dumps_analysis, write_atomic
+from .results import ANALYSIS_FILE, AnalysisResult, dumps_analysis, write_atomic
 
-ANALYSIS_FILE = "analysis.json"
+__all__ = ["ANALYSIS_FILE", "output_folder", "write_outputs"]
 
 
 @contextlib.contextmanager

@@ -20,10 +20,10 @@ from typing import Any
 import nbformat
 from nbformat import v4
 
+from ..results import ANALYSIS_FILE
 from .content import Report, build_report
 from .stats import ReportStats
 
-ANALYSIS_FILE = "analysis.json"
 KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 _TITLES = {

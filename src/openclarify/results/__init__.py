@@ -13,10 +13,11 @@ from .model import (
     OutputFile,
     json_value,
 )
-from .serialize import dumps_analysis, journal, write_atomic
+from .serialize import ANALYSIS_FILE, dumps_analysis, journal, write_atomic
 from .statistics import ReportStats
 
 __all__ = [
+    "ANALYSIS_FILE",
     "AnalysisResult",
     "BiasSection",
     "FacetGroupResult",

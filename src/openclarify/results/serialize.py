@@ -11,6 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+#: The results file every consumer reads (and the last one written and uploaded).
+ANALYSIS_FILE = "analysis.json"
+
 #: The open journals (:func:`journal`); every write appends to each of them.
 _JOURNALS: list[list[Path]] = []
 _JOURNALS_LOCK = threading.Lock()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from ..errors import OutputError
+from ..results import ANALYSIS_FILE
 from .failures import _client_scope, _mapped, _run_all
 from .s3 import (
     _SCHEME,
@@ -20,7 +21,7 @@ from .s3 import (
 __all__ = ["COMPLETION_MARKER", "upload_folder"]
 
 #: Uploaded after everything else, so that its presence on S3 means the rest is there.
-COMPLETION_MARKER: Final = "analysis.json"
+COMPLETION_MARKER: Final = ANALYSIS_FILE
 
 # Leftovers of an interrupted results.serialize.write_atomic: by definition
 # half-written, so never uploaded.
