@@ -46,6 +46,7 @@ from .serialize import CSV, JSONLINES, SUPPORTED_TYPES
 __all__ = [
     "ModelOutput",
     "ResponseParser",
+    "parse_csv_field",
     "parser_for",
     "predicted_column",
     "response_accept_type",
@@ -139,7 +140,7 @@ def _field_chain(node: Any) -> list[str] | None:
 
 
 def _number(text: str) -> Any:
-    """A CSV field as int, float, JSON array or string."""
+    """A CSV field as int, float, JSON array or string (public as :func:`parse_csv_field`)."""
     text = text.strip()
     if _INT.fullmatch(text):
         return int(text)
@@ -152,6 +153,11 @@ def _number(text: str) -> Any:
         return float(text)
     except ValueError:
         return text
+
+
+#: A CSV field as int, float, JSON array or string — how response cells are read
+#: (captured ground-truth labels are read the same way).
+parse_csv_field = _number
 
 
 class ResponseParser:

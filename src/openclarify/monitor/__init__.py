@@ -1,0 +1,1 @@
+"""Model Monitor: monitoring executions over captured traffic, drift checks, alerts."""
