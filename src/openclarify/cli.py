@@ -3,6 +3,9 @@
     openclarify analyze   --config analysis_config.json --dataset PATH --output DIR
     openclarify validate  --config analysis_config.json
     openclarify container [--base-dir /opt/ml]
+    openclarify monitor   --config analysis_config.json --capture DIR_or_s3 --output DIR
+                          [--ground-truth DIR_or_s3] [--baseline analysis.json]
+                          [--start ISO] [--end ISO]
     openclarify metrics
     openclarify report    RUN/analysis.json --output DIR
     openclarify report    --compare A/analysis.json B/analysis.json --output DIR
@@ -70,6 +73,27 @@ def _parser() -> argparse.ArgumentParser:
 
     container = sub.add_parser("container", help="run as the SageMaker Processing container")
     container.add_argument("--base-dir", default="/opt/ml", type=Path, help="default: /opt/ml")
+
+    monitor = sub.add_parser(
+        "monitor",
+        help="one Model Monitor execution on captured traffic (as the image runs it)",
+        description="Read data capture, merged or batch-transform records, join ground truth, "
+        "keep the window [--start, --end), run the analysis and, with --baseline, check it.",
+    )
+    monitor.add_argument("--config", required=True, type=Path, help="analysis_config.json")
+    monitor.add_argument("--capture", required=True, help="capture file or folder, or s3://")
+    monitor.add_argument("--ground-truth", help="ground-truth file or folder, or s3://")
+    monitor.add_argument("--baseline", type=Path, help="the baseline analysis.json")
+    monitor.add_argument("--start", help="window start, ISO 8601 (inclusive)")
+    monitor.add_argument("--end", help="window end, ISO 8601 (exclusive)")
+    monitor.add_argument(
+        "--dataset-format", help='the service\'s dataset_format JSON, e.g. {"csv":{"header":true}}'
+    )
+    for name in ("features", "inference", "probability", "threshold", "exclude"):
+        monitor.add_argument(
+            f"--{name}-attribute", dest=name, help=f"the job definition's {name} attribute"
+        )
+    monitor.add_argument("--output", required=True, help="folder for the results, or s3://")
 
     sub.add_parser("metrics", help="list the bias metrics")
 
@@ -232,6 +256,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "report":
             return _report_command(args)
+        if args.command == "monitor":
+            from .monitor.cli_monitor import run_from_arguments
+
+            return run_from_arguments(args)
         from . import job
 
         if args.command == "validate":

@@ -106,6 +106,13 @@ def _analyse_recorded(paths: ContainerPaths, outcome: _Outcome) -> None:
             outcome.message = f"{SUCCESS_MESSAGE}; ran Spark tasks for {hosts.leader}"
             outcome.code = 0
             return
+        from .monitor.layout import is_monitoring, run_monitoring_execution
+
+        if is_monitoring(paths.base, os.environ):  # a Model Monitor execution (monitor Q1)
+            monitored = run_monitoring_execution(paths.base, os.environ, log)
+            outcome.complete = True
+            outcome.message, outcome.code = monitored.message, 0
+            return
         log.info("Analysis config path: %s", paths.config)
         log.info("Dataset path: %s", paths.data)
         dataset = paths.data if paths.data.exists() else None

@@ -16,7 +16,12 @@ service mounts them) and ``openclarify monitor`` (the inputs are options):
    endpoint ``sagemaker_endpoint_name``, called with the captured content types
    unless the config names them, ``InferenceAttribute`` / ``ProbabilityAttribute``
    as ``predictor.label`` / ``predictor.probability``;
-5. :func:`openclarify.job.run` computes and writes ``analysis.json`` and the report.
+5. the ordinary analysis computes and writes ``analysis.json`` and the report
+   (:func:`openclarify.job.analyze`, :func:`openclarify.outputs.write_outputs`);
+6. :func:`.step.after_analysis` checks it against the baseline, when there is
+   one, and writes ``constraint_violations.json`` (and the CloudWatch file when the
+   environment enables publishing) — into the same output folder, before an
+   ``s3://`` output is uploaded.
 """
 
 from __future__ import annotations
@@ -39,12 +44,14 @@ from .formats import DatasetFormat
 from .groundtruth import read_ground_truth
 from .window import Window
 
-__all__ = ["MonitoringRun", "MonitoringResult", "monitoring_document", "run_monitoring"]
+__all__ = ["MonitoringResult", "MonitoringRun", "monitoring_document", "run_monitoring"]
 
 log = logging.getLogger("openclarify")
 
 #: The report every monitoring execution writes (the SDK's ClarifyCheckStep default).
 DEFAULT_REPORT = {"name": "report", "title": "Analysis Report"}
+#: The exit message of an execution that was not checked against a baseline.
+SUCCESS_MESSAGE = "Completed: openclarify analysis ran successfully"
 #: What a bias monitor computes: both stages, every metric (monitor contract §3.2).
 BIAS_METHODS = {"pre_training_bias": {"methods": "all"}, "post_training_bias": {"methods": "all"}}
 
@@ -75,6 +82,9 @@ class MonitoringRun:
         Explicit capture attributes (win over the environment and the config).
     input_root:
         Container mode: the folder config paths must stay in.
+    base_dir:
+        The container's base folder (``/opt/ml``): where the CloudWatch metric file
+        goes when the environment enables publishing.
     """
 
     config: Path
@@ -87,15 +97,35 @@ class MonitoringRun:
     env: Mapping[str, str] = field(default_factory=dict)
     attributes: Mapping[str, Any] = field(default_factory=dict)
     input_root: Path | None = None
+    base_dir: Path = Path("/opt/ml")
 
 
 @dataclass(frozen=True)
 class MonitoringResult:
-    """What the execution computed and what happened to the captured events."""
+    """What the execution computed and what happened to the captured events.
 
-    result: Any  # openclarify.results.AnalysisResult
+    Attributes
+    ----------
+    result:
+        The analysis (:class:`~openclarify.results.AnalysisResult`, report notes included).
+    tally:
+        What happened to the captured events.
+    document:
+        The analysis config that read the dataset built from the capture.
+    outcome:
+        The drift check and the files it wrote (:class:`.step.MonitorOutcome`).
+    """
+
+    result: Any
     tally: Tally
     document: dict[str, Any]
+    outcome: Any
+
+    @property
+    def message(self) -> str:
+        """The exit message: ``CompletedWithViolations: …`` / ``Completed: …``."""
+        text = self.outcome.message or SUCCESS_MESSAGE
+        return str(text) + "".join(f"; note: {note}" for note in self.result.notes)
 
 
 def _needs_model(document: Mapping[str, Any]) -> bool:
@@ -170,7 +200,10 @@ def _with_model(
             if k not in ("instance_type", "initial_instance_count", "endpoint_name_prefix")
         }
         predictor["endpoint_name"] = endpoint
-    for key, captured in (("content_type", tally.request_type), ("accept_type", tally.response_type)):
+    for key, captured in (
+        ("content_type", tally.request_type),
+        ("accept_type", tally.response_type),
+    ):
         if predictor.get(key) is None and captured is not None:
             predictor[key] = captured
             log.info("predictor.%s = %s, as captured", key, captured)
@@ -194,9 +227,16 @@ def run_monitoring(run: MonitoringRun) -> MonitoringResult:
         "No data to analyze".
     """
     from .. import job
+    from ..outputs import output_folder, write_outputs
+    from .step import Baseline, after_analysis, read_analysis
 
+    baseline = None
+    if run.baseline is not None:  # read first: a bad baseline fails before any result
+        baseline = Baseline(Path(run.baseline), read_analysis(Path(run.baseline)))
     raw = parse_config_json(_read_bytes(run.config), where=str(run.config))
-    attributes = CaptureAttributes.collect(run.attributes, run.env, raw if isinstance(raw, dict) else {})
+    attributes = CaptureAttributes.collect(
+        run.attributes, run.env, raw if isinstance(raw, dict) else {}
+    )
     document = monitoring_document(raw)
     log.info("Capture attributes: %s", attributes.describe())
     log.info("Data: %s; %s", run.dataset_format.describe(), run.window.describe())
@@ -224,14 +264,23 @@ def run_monitoring(run: MonitoringRun) -> MonitoringResult:
             log=log,
         )
         final = _with_model(dataset.document, run.env, dataset.tally, attributes)
-        result = job.run(
-            load_config(final),
-            dataset.path,
-            run.output,
-            config_dir=run.config.parent,
-            input_root=run.input_root,
-        )
-    return MonitoringResult(result, dataset.tally, final)
+        with output_folder(run.output, log) as output:
+            result = job.analyze(
+                load_config(final),
+                dataset.path,
+                config_dir=run.config.parent,
+                input_root=run.input_root,
+            )
+            result = write_outputs(result, output, log)
+            outcome = after_analysis(
+                output,
+                result.to_dict(),
+                run.env,
+                base_dir=run.base_dir,
+                baseline=baseline,
+                result=result,
+            )
+    return MonitoringResult(result, dataset.tally, final, outcome)
 
 
 def _read_bytes(path: Path) -> bytes:
