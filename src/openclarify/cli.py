@@ -9,6 +9,7 @@
     openclarify metrics
     openclarify report    RUN/analysis.json --output DIR
     openclarify report    --compare A/analysis.json B/analysis.json --output DIR
+    openclarify check     --baseline A/analysis.json --current B/analysis.json --output DIR
 
 Exit codes are those of :mod:`openclarify.errors`.
 """
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .errors import DatasetError, OutputError, UserError
+from .errors import VIOLATIONS_EXIT_CODE, ConfigError, OutputError, UserError
 
 if TYPE_CHECKING:
     from .results import AnalysisResult
@@ -115,34 +116,77 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--name", help="file name without extension (default: report / comparison)")
     report.add_argument("--title", help="title shown in the report")
     report.add_argument("--no-pdf", action="store_true", help="skip the PDF (the slowest part)")
+
+    check = sub.add_parser(
+        "check",
+        help="check an analysis.json against a baseline one (Model Monitor / ClarifyCheckStep)",
+        description="Write DIR/constraint_violations.json when the current analysis violates "
+        f"the baseline and exit {VIOLATIONS_EXIT_CODE}; without violations write nothing and "
+        "exit 0.",
+    )
+    check.add_argument("--baseline", required=True, help="baseline analysis.json (path or s3://)")
+    check.add_argument("--current", required=True, help="current analysis.json (path or s3://)")
+    check.add_argument("--output", required=True, help="folder or s3://bucket/prefix")
+    check.add_argument(
+        "--di-centred",
+        action="store_true",
+        help="check DI by its distance from 1 instead of from 0 (not Clarify's documented rule)",
+    )
+    check.add_argument(
+        "--ndcg-threshold",
+        type=float,
+        default=0.9,
+        help="attribution drift: an nDCG below this is a violation (default 0.9)",
+    )
+    check.add_argument(
+        "--cloudwatch",
+        action="store_true",
+        help="publish the current metrics with PutMetricData (standard AWS credentials)",
+    )
+    check.add_argument("--openmetrics", type=Path, help="also write the metrics to this .prom file")
+    check.add_argument("--endpoint", help="Endpoint dimension (default: none, batch namespaces)")
+    check.add_argument("--schedule", help="MonitoringSchedule dimension")
     return parser
+
+
+def _check_command(args: argparse.Namespace) -> int:
+    """``openclarify check``: violations → the file and exit code 9; none → exit 0."""
+    import math
+
+    from .monitor.command import run_check
+
+    if not math.isfinite(args.ndcg_threshold):
+        raise ConfigError("--ndcg-threshold", "expected a finite number", "pass e.g. 0.9")
+    done = run_check(
+        args.baseline,
+        args.current,
+        args.output,
+        di_centred=args.di_centred,
+        ndcg_threshold=args.ndcg_threshold,
+        cloudwatch=args.cloudwatch,
+        openmetrics=args.openmetrics,
+        endpoint=args.endpoint,
+        schedule=args.schedule,
+        log=log,
+    )
+    check = done.check
+    print(
+        f"{check.compared} value(s) compared ({check.kind}), {len(check.violations)} violation(s)"
+    )
+    for violation in check.violations:
+        where = violation.label or f"{violation.facet}={violation.facet_value}"
+        print(f"  {violation.metric_name} ({where}): {violation.description}")
+    if done.violations is not None:
+        print(f"Wrote {done.violations}")
+        return VIOLATIONS_EXIT_CODE
+    return 0
 
 
 def _read_analysis(path: Path) -> dict[str, Any]:
     """An analysis.json document; every problem is a one-line DatasetError."""
-    from .job import ANALYSIS_FILE
+    from .monitor.documents import read_analysis
 
-    if path.is_dir():
-        path = path / ANALYSIS_FILE
-    if not path.is_file():
-        raise DatasetError(str(path), "file not found", "give the path of a run's analysis.json")
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DatasetError(
-            str(path),
-            f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
-            "give an analysis.json written by openclarify or SageMaker Clarify",
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DatasetError(str(path), f"cannot be read ({type(exc).__name__})") from None
-    if not isinstance(document, dict) or "version" not in document:
-        raise DatasetError(
-            str(path),
-            'is not an analysis.json document (expected a JSON object with "version")',
-            "give an analysis.json written by openclarify or SageMaker Clarify",
-        )
-    return document
+    return read_analysis(path)
 
 
 def _output_folder(output: Path) -> Path:
@@ -260,6 +304,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .monitor.cli_monitor import run_from_arguments
 
             return run_from_arguments(args)
+        if args.command == "check":
+            return _check_command(args)
         from . import job
 
         if args.command == "validate":

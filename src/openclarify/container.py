@@ -6,6 +6,9 @@ Layout under the base directory (``/opt/ml`` in the image)::
     processing/input/data/                          the dataset (input "dataset")
     processing/output/                              results (output "analysis_result")
     output/message                                  exit message (≤ 1 KB, UTF-8)
+    processing/baseline/constraints/*.json          a baseline analysis.json (optional):
+                                                    drift check, constraint_violations.json
+    output/metrics/cloudwatch/                      CloudWatch metric file (when enabled)
 
 SageMaker stops jobs with SIGTERM; we turn it into :class:`Terminated` so that
 ``finally`` blocks run (shadow endpoints, temp files), write the exit message
@@ -109,13 +112,22 @@ def _analyse_recorded(paths: ContainerPaths, outcome: _Outcome) -> None:
         from .monitor.layout import is_monitoring, run_monitoring_execution
 
         if is_monitoring(paths.base, os.environ):  # a Model Monitor execution (monitor Q1)
-            monitored = run_monitoring_execution(paths.base, os.environ, log)
+            try:
+                monitored = run_monitoring_execution(paths.base, os.environ, log)
+            except UserError:
+                _remove_partial_files(outcome.written)  # no results that look checked
+                raise
             outcome.complete = True
             outcome.message, outcome.code = monitored.message, 0
             return
         log.info("Analysis config path: %s", paths.config)
         log.info("Dataset path: %s", paths.data)
         dataset = paths.data if paths.data.exists() else None
+        from .monitor.step import after_analysis, find_baseline
+
+        # Before the analysis: a missing or unreadable baseline fails the job before
+        # any result is written (monitoring executions and ClarifyCheckStep, §8 Q13).
+        baseline = find_baseline(os.environ, paths.base)
         distributed = hosts is not None and hosts.distributed
         with contextlib.ExitStack() as stack:
             if hosts is not None and distributed:
@@ -129,8 +141,26 @@ def _analyse_recorded(paths: ContainerPaths, outcome: _Outcome) -> None:
                 input_root=paths.base / "processing",
                 backend="spark" if distributed else "local",
             )
+            # constraint_violations.json and the CloudWatch file when asked; nothing
+            # (outputs exactly as before) without a baseline and with publishing off.
+            try:
+                monitoring = after_analysis(
+                    paths.output,
+                    result.to_dict(),
+                    os.environ,
+                    base_dir=paths.base,
+                    baseline=baseline,
+                    result=result,
+                )
+            except UserError:
+                # A baseline of another configuration: the job fails, and leaves no
+                # results that look like a checked run.
+                _remove_partial_files(outcome.written)
+                raise
             outcome.complete = True
-        outcome.message = SUCCESS_MESSAGE + "".join(f"; note: {note}" for note in result.notes)
+        outcome.message = (monitoring.message or SUCCESS_MESSAGE) + "".join(
+            f"; note: {note}" for note in result.notes
+        )
         outcome.code = 0
     except UserError as exc:
         outcome.message = f"ClientError: {exc}"

@@ -21,6 +21,7 @@ code   meaning
 6      analysis error (the data cannot support the requested analysis)
 7      output error (results cannot be written where asked)
 8      cluster error (the hosts of a multi-instance job could not form a cluster)
+9      ``openclarify check`` found violations (``constraint_violations.json`` written)
 =====  ======================================================
 """
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "VIOLATIONS_EXIT_CODE",
     "AnalysisError",
     "ClusterError",
     "ConfigError",
@@ -40,6 +42,11 @@ __all__ = [
     "UserError",
 ]
 
+
+#: ``openclarify check`` found drift violations: not an error of the run, but a
+#: distinct non-zero code so that a pipeline step fails on it (ClarifyCheckStep's
+#: ``fail_on_violation``).  The container exits 0 either way (monitor-contract §8 Q7).
+VIOLATIONS_EXIT_CODE = 9
 
 #: Longest run of non-blank characters kept whole in a message (longer: head…tail).
 MAX_TOKEN_CHARS = 160  # file paths stay whole

@@ -8,11 +8,15 @@ import logging
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .errors import OutputError
 from .results import ANALYSIS_FILE, AnalysisResult, dumps_analysis, write_atomic
 
-__all__ = ["ANALYSIS_FILE", "output_folder", "write_outputs"]
+if TYPE_CHECKING:
+    from .report.drift import DriftSection
+
+__all__ = ["ANALYSIS_FILE", "output_folder", "write_outputs", "write_result_reports"]
 
 
 @contextlib.contextmanager
@@ -57,6 +61,23 @@ def write_outputs(result: AnalysisResult, output: Path, log: logging.Logger) -> 
     document = result.to_dict()
     _write(target, dumps_analysis(document))
     log.info("Wrote %s", target)
+    return write_result_reports(result, document, output, log)
+
+
+def write_result_reports(
+    result: AnalysisResult,
+    document: dict[str, Any],
+    output: Path,
+    log: logging.Logger,
+    *,
+    drift: DriftSection | None = None,
+) -> AnalysisResult:
+    """The reports ``methods.report`` asks for, next to ``analysis.json``; the result with notes.
+
+    ``drift`` (from a Model Monitor check, :mod:`openclarify.monitor.step`) adds the
+    baseline-against-current section; without it the reports are those of the
+    analysis alone, byte for byte.
+    """
     report = result.config.methods.report if result.config is not None else None
     if report is None:
         return result
@@ -72,6 +93,7 @@ def write_outputs(result: AnalysisResult, output: Path, log: logging.Logger) -> 
         if result.config is not None
         else None,
         log=log,
+        drift=drift,
     )
     return dataclasses.replace(result, notes=result.notes + tuple(notes))
 

@@ -272,14 +272,14 @@ def test_an_empty_window_is_no_data_to_analyze(tmp_path: Path) -> None:
     lines = [capture_line("30,0", "0.9", event_id="a", truth={"data": "1"})]
     window = Window.from_text("2025-01-01T00:00:00Z", None)
     with pytest.raises(
-        DatasetError, match="No data to analyze: 1 events read .* 1 outside the window"
+        DatasetError, match=r"No data to analyze: 1 events read .* 1 outside the window"
     ):
         build(tmp_path, lines, window=window)
 
 
 def test_capture_without_ground_truth_says_where_to_give_it(tmp_path: Path) -> None:
     lines = [capture_line("30,0", "0.9", event_id="a")]
-    with pytest.raises(DatasetError, match="No data to analyze.*Fix: give the ground truth"):
+    with pytest.raises(DatasetError, match=r"No data to analyze.*Fix: give the ground truth"):
         build(tmp_path, lines)
 
 

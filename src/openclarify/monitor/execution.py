@@ -228,11 +228,13 @@ def run_monitoring(run: MonitoringRun) -> MonitoringResult:
     """
     from .. import job
     from ..outputs import output_folder, write_outputs
-    from .step import Baseline, after_analysis, read_analysis
+    from .documents import read_analysis_at
+    from .step import Baseline, after_analysis
 
     baseline = None
     if run.baseline is not None:  # read first: a bad baseline fails before any result
-        baseline = Baseline(Path(run.baseline), read_analysis(Path(run.baseline)))
+        document = read_analysis_at(str(run.baseline), where="--baseline")
+        baseline = Baseline(Path(run.baseline), document)
     raw = parse_config_json(_read_bytes(run.config), where=str(run.config))
     attributes = CaptureAttributes.collect(
         run.attributes, run.env, raw if isinstance(raw, dict) else {}

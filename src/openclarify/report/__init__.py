@@ -21,10 +21,13 @@ import contextlib
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..results import write_atomic
 from .stats import ReportStats, compute_report_stats
+
+if TYPE_CHECKING:
+    from .drift import DriftSection
 
 __all__ = [
     "DEFAULT_NAME",
@@ -68,6 +71,7 @@ def write_reports(
     config: dict[str, Any] | None = None,
     log: logging.Logger | None = None,
     pdf: bool = True,
+    drift: DriftSection | None = None,
 ) -> list[str]:
     """Write ``<name>.html``, ``<name>.ipynb`` and ``<name>.pdf``; never raises.
 
@@ -90,6 +94,9 @@ def write_reports(
         Where progress and failures go (default: the ``openclarify`` logger).
     pdf:
         Also write the PDF (the slowest part).
+    drift:
+        The drift section of a Model Monitor check (:mod:`.drift`); shown after the
+        summary.  None (no check) leaves the reports exactly as without it.
 
     Returns
     -------
@@ -118,7 +125,7 @@ def write_reports(
             log.warning(notes[-1])
             return notes
         try:
-            report = build_report(document, title=title, stats=stats, config=config)
+            report = build_report(document, title=title, stats=stats, config=config, drift=drift)
             parts = html.sections(report, log)
             page = html.render_page(report.title, [part for _, part in parts])
             write_atomic(paths["html"], page)

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..bias.registry import BY_CODE
 from . import flags
+from .drift import DriftSection
 from .stats import ReportStats
 
 #: Features shown in a SHAP bar chart (the largest absolute global values).
@@ -183,6 +184,8 @@ class Report:
     config: dict[str, Any]
     versions: dict[str, str]
     counts: dict[str, int] = field(default_factory=dict)
+    #: Baseline against current values, when a drift check ran (else None).
+    drift: DriftSection | None = None
 
     def all_rows(self) -> list[tuple[BiasStage, GroupMetrics, MetricRow]]:
         return [(s, g, r) for s in self.stages for g in s.groups for r in g.metrics]
@@ -379,8 +382,9 @@ def build_report(
     stats: ReportStats | None = None,
     config: dict[str, Any] | None = None,
     versions: dict[str, str] | None = None,
+    drift: DriftSection | None = None,
 ) -> Report:
-    """The report of one ``analysis.json`` document."""
+    """The report of one ``analysis.json`` document (and of its drift check, if any)."""
     stages = tuple(
         bias_stage(stage, stage_title, document[key])
         for key, stage, stage_title in STAGES
@@ -420,4 +424,5 @@ def build_report(
         config=config,
         versions=dict(versions) if versions is not None else default_versions(),
         counts=counts,
+        drift=drift,
     )

@@ -95,6 +95,8 @@ def sections(report: Report, log: logging.Logger) -> list[tuple[str, Markup]]:
     macros = _ENV.get_template("sections.html.j2").module
     drawn = _Charts(log)
     out: list[tuple[str, Markup]] = [("summary", macros.summary(report))]  # type: ignore[attr-defined]
+    if report.drift is not None:
+        out.append(("drift", macros.drift(report.drift)))  # type: ignore[attr-defined]
     if report.stages:
         out.append(("statistics", macros.statistics(report, drawn)))  # type: ignore[attr-defined]
     for stage in report.stages:

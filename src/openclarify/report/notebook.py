@@ -22,12 +22,14 @@ from nbformat import v4
 
 from ..results import ANALYSIS_FILE
 from .content import Report, build_report
+from .drift import DriftSection
 from .stats import ReportStats
 
 KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 _TITLES = {
     "summary": "Summary",
+    "drift": "Drift against the baseline",
     "statistics": "Basic statistics per facet value",
     "pre_training": "Pre-training bias metrics",
     "post_training": "Post-training bias metrics",
@@ -54,8 +56,13 @@ def load_report(
     stats: dict[str, Any] | None,
     config: dict[str, Any] | None,
     versions: dict[str, str] | None,
+    drift: dict[str, Any] | None = None,
 ) -> NotebookReport:
-    """Build and render the report from ``analysis.json`` (the notebook's first cell)."""
+    """Build and render the report from ``analysis.json`` (the notebook's first cell).
+
+    ``drift`` is the stored drift section (:meth:`DriftSection.to_dict`) of a
+    checked run: the baseline it compares with is not in ``analysis.json``.
+    """
     from . import html
 
     document = json.loads(Path(analysis).read_text(encoding="utf-8"))
@@ -65,6 +72,7 @@ def load_report(
         stats=ReportStats.from_dict(stats) if stats is not None else None,
         config=config,
         versions=versions,
+        drift=DriftSection.from_dict(drift) if drift is not None else None,
     )
     log = logging.getLogger("openclarify")
     return NotebookReport(report, {key: str(part) for key, part in html.sections(report, log)})
@@ -87,6 +95,10 @@ def _setup_source(report: Report) -> str:
         # NaN/inf never appear (allow_nan=False would fail the write instead).
         return f"json.loads({json.dumps(value, ensure_ascii=False, default=str)!r})"
 
+    # A checked run also stores its drift section (the baseline is not in analysis.json);
+    # an unchecked one gets exactly the cell it always had.
+    drift_line = [] if report.drift is None else [f"DRIFT = {literal(report.drift.to_dict())}"]
+    drift_arg = "" if report.drift is None else ", drift=DRIFT"
     return "\n".join(
         [
             "# Re-renders the report from analysis.json in this folder. The statistics that",
@@ -100,8 +112,9 @@ def _setup_source(report: Report) -> str:
             f"STATS = {literal(stats)}",
             f"CONFIG = {literal(report.config)}",
             f"VERSIONS = {literal(report.versions)}",
+            *drift_line,
             f"REPORT = load_report({ANALYSIS_FILE!r}, title={report.title!r}, stats=STATS, "
-            "config=CONFIG, versions=VERSIONS)",
+            f"config=CONFIG, versions=VERSIONS{drift_arg})",
             'display(HTML(f"<style>{stylesheet()}</style>"))',
         ]
     )

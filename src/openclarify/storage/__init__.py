@@ -43,6 +43,7 @@ from .outputs import COMPLETION_MARKER, upload_folder
 from .s3 import (
     DEFAULT_MULTIPART_CHUNKSIZE,
     DEFAULT_MULTIPART_THRESHOLD,
+    aws_client,
     is_s3_uri,
     parse_s3_uri,
     s3_client,
@@ -52,6 +53,7 @@ __all__ = [
     "COMPLETION_MARKER",
     "DEFAULT_MULTIPART_CHUNKSIZE",
     "DEFAULT_MULTIPART_THRESHOLD",
+    "aws_client",
     "download",
     "is_s3_uri",
     "parse_s3_uri",

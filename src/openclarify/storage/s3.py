@@ -10,6 +10,7 @@ from ..errors import ConfigError
 __all__ = [
     "DEFAULT_MULTIPART_CHUNKSIZE",
     "DEFAULT_MULTIPART_THRESHOLD",
+    "aws_client",
     "is_s3_uri",
     "parse_s3_uri",
     "s3_client",
@@ -111,6 +112,30 @@ def s3_client(
     -------
     botocore.client.S3
     """
+    return aws_client(
+        "s3",
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        max_attempts=max_attempts,
+        max_pool_connections=_MAX_POOL_CONNECTIONS,
+    )
+
+
+def aws_client(
+    service: str,
+    *,
+    connect_timeout: float = 10.0,
+    read_timeout: float = 60.0,
+    max_attempts: int = 5,
+    max_pool_connections: int = 10,
+) -> Any:
+    """A boto3 client for ``service`` (``"s3"``, ``"cloudwatch"``), built one way.
+
+    Region, credentials and endpoint come from the standard boto3 chain
+    (``AWS_ENDPOINT_URL_<SERVICE>`` or ``AWS_ENDPOINT_URL`` point it at a
+    compatible server).  Timeouts are finite and retries use the standard mode,
+    as for :func:`s3_client`.
+    """
     import boto3.session
     import botocore.config
 
@@ -118,12 +143,12 @@ def s3_client(
     # session keeps the first credentials it resolved for the life of the
     # process, while each call here should see the chain as it is now.
     return boto3.session.Session().client(
-        "s3",
+        service,
         config=botocore.config.Config(
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             retries={"total_max_attempts": max_attempts, "mode": "standard"},
-            max_pool_connections=_MAX_POOL_CONNECTIONS,
+            max_pool_connections=max_pool_connections,
         ),
     )
 
