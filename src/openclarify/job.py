@@ -19,7 +19,7 @@ from typing import Any
 from .backend.choice import BACKENDS, check_backend, open_backend
 from .config import AnalysisConfig, load_config
 from .locations import Locations, locate_model, resolve_dataset
-from .methods import JobData, Plan, plan_analysis
+from .methods import JobData, Plan, plan_analysis, translate_data_kind
 from .outputs import ANALYSIS_FILE, output_folder, write_outputs
 from .results import AnalysisResult
 
@@ -79,6 +79,7 @@ def _analyze(
     backend: str = "local",
 ) -> AnalysisResult:
     config = locate_model(config, locations)
+    config, dataset = translate_data_kind(config, dataset, locations)  # capture → CSV/JSONL
     plan = plan_analysis(config, backend)  # every refusal before any data is read
     path = resolve_dataset(config, dataset, locations)
     with open_backend(backend) as spark:

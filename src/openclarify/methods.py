@@ -176,8 +176,12 @@ def _shap_of_kind(key: str | None) -> Callable[[AnalysisConfig], bool]:
 DATA_KINDS_NOT_BUILT: dict[str, str] = {
     "application/x-image": "use text/csv, application/jsonlines, application/json or "
     "application/x-parquet",
-    "application/sagemakercapturejson": "use text/csv, application/jsonlines, "
-    "application/json or application/x-parquet",
+}
+
+#: Data kinds read by turning them into another kind first: ``"module:function"`` taking
+#: ``(config, dataset, locations)`` and returning the config and dataset to analyse.
+DATA_KINDS_TRANSLATED: dict[str, str] = {
+    "application/sagemakercapturejson": "openclarify.monitor.kind:read_capture_kind",
 }
 
 #: Config sections that change how the data is read or grouped and are not built yet.
@@ -246,6 +250,23 @@ METHODS: tuple[Row, ...] = (
         unit="openclarify.bias.method:BIAS",
     ),
 )
+
+
+def translate_data_kind(
+    config: AnalysisConfig, dataset: Path | None, locations: Locations
+) -> tuple[AnalysisConfig, Path | None]:
+    """``(config, dataset)``, or what a translated data kind becomes (:data:`DATA_KINDS_TRANSLATED`).
+
+    Runs before :func:`plan_analysis`; the translation checks the config on its own
+    before it reads any data.
+    """
+    target = DATA_KINDS_TRANSLATED.get(config.dataset_type)
+    if target is None:
+        return config, dataset
+    module, attribute = target.split(":")
+    translate = getattr(importlib.import_module(module), attribute)
+    translated: tuple[AnalysisConfig, Path] = translate(config, dataset, locations)
+    return translated
 
 
 def refuse_not_built(config: AnalysisConfig) -> None:

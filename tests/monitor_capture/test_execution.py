@@ -321,3 +321,26 @@ def test_window_text_is_read_as_the_service_writes_it() -> None:
     assert window.start is not None and window.start.hour == 15
     with pytest.raises(ConfigError, match="must be before"):
         Window.from_text("2019-12-01T16:20:00Z", "2019-12-01T16:20:00Z")
+
+
+def test_merged_records_as_the_dataset_of_an_ordinary_config(tmp_path: Path) -> None:
+    # dataset_type application/sagemakercapturejson: the analyze path reads merged records
+    frame = traffic(120)
+    lines = []
+    for i, row in enumerate(frame.itertuples(index=False)):
+        lines.append(
+            capture_line(
+                csv_row([row.Age, row.Sex, row.Income]),
+                str(row.score),
+                event_id=str(i),
+                truth={"data": str(row.Target), "encoding": "CSV"},
+            )
+        )
+    merged = write_lines(tmp_path / "merged" / "part-00000.c000.jsonl", lines)
+    config = {
+        **BIAS_CONFIG,
+        "dataset_type": "application/sagemakercapturejson",
+        "probability_threshold": 0.6,
+        "methods": {k: v for k, v in NO_REPORT.items() if v is not None},
+    }
+    assert job.analyze(config, merged.parent).to_dict() == plain_analysis(tmp_path, frame)

@@ -39,7 +39,7 @@ from ..errors import ConfigError
 from ..locations import Locations
 from ..methods import plan_analysis
 from .attributes import CaptureAttributes, pop_attribute_keys
-from .dataset import Tally, build_capture_dataset
+from .dataset import CaptureDataset, Tally, build_capture_dataset
 from .formats import DatasetFormat
 from .groundtruth import read_ground_truth
 from .window import Window
@@ -217,6 +217,46 @@ def _local(locations: Locations, where: str, value: Path | str) -> Path:
     return locations.local(str(value), where) if str(value).startswith("s3://") else Path(value)
 
 
+def check_before_reading(
+    document: dict[str, Any], env: Mapping[str, str], attributes: CaptureAttributes
+) -> None:
+    """Every config refusal, on a stand-in dataset type, before any capture is read."""
+    standin = _standin(document)
+    if _needs_model(standin):
+        standin = _with_model(standin, env, Tally(), attributes)
+    plan_analysis(load_config(standin))
+
+
+def prepare_capture(
+    document: dict[str, Any],
+    capture: Path,
+    scratch: Path,
+    *,
+    attributes: CaptureAttributes,
+    ground_truth: Path | None = None,
+    window: Window | None = None,
+    dataset_format: DatasetFormat | None = None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[CaptureDataset, dict[str, Any]]:
+    """Steps 3-4 of the module docstring: the dataset file and its final config document."""
+    env = env or {}
+    truth = None
+    if ground_truth is not None:
+        truth = read_ground_truth(ground_truth)
+        log.info("Ground truth: %s", truth.describe())
+    dataset = build_capture_dataset(
+        document,
+        capture,
+        scratch,
+        attributes=attributes,
+        ground_truth=truth,
+        window=window,
+        dataset_format=dataset_format,
+        log=log,
+    )
+    return dataset, _with_model(dataset.document, env, dataset.tally, attributes)
+
+
 def run_monitoring(run: MonitoringRun) -> MonitoringResult:
     """Run one execution and write ``analysis.json`` and the report (module docstring).
 
@@ -242,30 +282,25 @@ def run_monitoring(run: MonitoringRun) -> MonitoringResult:
     document = monitoring_document(raw)
     log.info("Capture attributes: %s", attributes.describe())
     log.info("Data: %s; %s", run.dataset_format.describe(), run.window.describe())
-    standin = _standin(document)
-    if _needs_model(standin):
-        standin = _with_model(standin, run.env, Tally(), attributes)
-    plan_analysis(load_config(standin))  # every config refusal before any data is read
+    check_before_reading(document, run.env, attributes)
     with tempfile.TemporaryDirectory(prefix="openclarify-monitor-") as scratch:
         locations = Locations(run.config.parent, None, Path(scratch))
-        capture = _local(locations, "--capture", run.capture)
-        truth = None
-        if run.ground_truth is not None:
-            truth = read_ground_truth(_local(locations, "--ground-truth", run.ground_truth))
-            log.info("Ground truth: %s", truth.describe())
         folder = Path(scratch) / "dataset"
         folder.mkdir()
-        dataset = build_capture_dataset(
+        dataset, final = prepare_capture(
             document,
-            capture,
+            _local(locations, "--capture", run.capture),
             folder,
             attributes=attributes,
-            ground_truth=truth,
+            ground_truth=(
+                _local(locations, "--ground-truth", run.ground_truth)
+                if run.ground_truth is not None
+                else None
+            ),
             window=run.window,
             dataset_format=run.dataset_format,
-            log=log,
+            env=run.env,
         )
-        final = _with_model(dataset.document, run.env, dataset.tally, attributes)
         with output_folder(run.output, log) as output:
             result = job.analyze(
                 load_config(final),
