@@ -344,3 +344,17 @@ def test_attributes_from_env_config_and_backfill() -> None:
     assert dict(found.sources)["inference"] == "env INFERENCE_ATTRIBUTE"
     with pytest.raises(ConfigError, match="FeaturesAttribute: is not a valid JMESPath"):
         CaptureAttributes.collect({"features": "a[["})
+
+
+def test_one_bad_response_among_many_skips_only_its_event(tmp_path: Path) -> None:
+    # responses are read many at a time; a body with the wrong number of lines, or a
+    # null prediction, must still cost only its own event
+    lines = [capture_line(f"{i},0", "0.5", event_id=str(i), truth={"data": "1"}) for i in range(6)]
+    lines[2] = capture_line("2,0", "0.5\n0.7", event_id="2", truth={"data": "1"})
+    lines[4] = capture_line(
+        "4,0", "[null]", event_id="4", accept="application/json", truth={"data": "1"}
+    )
+    frame, _, tally = build(tmp_path, lines)
+    assert frame["Age"].tolist() == [0, 1, 3, 5]
+    assert sum(tally.skipped.values()) == 2
+    assert {where.rsplit(" ", 1)[1] for where in tally.first.values()} == {"3", "5"}

@@ -308,90 +308,145 @@ def build_capture_dataset(
         is left (with what happened to them).
     """
     log = log or logging.getLogger("openclarify")
-    window = window or Window()
-    with_label, with_predicted = _wants(document)
-    tally = Tally()
-    writer: _Writer | None = None
-    reader: RowReader | None = None
-    width: int | None = None
-    batch_features = _n_features_for_batch_csv(document, with_label)
+    fmt = dataset_format or DatasetFormat()
+    builder = _Builder(document, scratch, attributes, ground_truth, window or Window())
     try:
-        fmt = dataset_format or DatasetFormat()
         events = read_events(
             capture,
             csv_header=fmt.kind == "csv" and fmt.csv_header,
             whole_file_json=fmt.kind == "json" and not fmt.json_lines,
         )
         for event in events:
-            tally.files.add(event.where.split(", line")[0].split(", record")[0])
-            tally.events += 1
-            if not _in_window(event, window, tally):
-                continue
-            family = (
-                JSON
-                if event.batch == "json"
-                else payload_family(event.request, event.where, "endpointInput")
-            )
-            if reader is None:
-                reader = RowReader(attributes, document.get("label"), batch_features, family != CSV)
-            elif writer is not None and (family == CSV) != (writer.family == CSV):
-                raise DatasetError(
-                    event.where,
-                    f"is a {family} request; earlier requests were {writer.family}",
-                    "analyse CSV and JSON traffic in separate executions",
-                )
-            try:
-                features = reader.features(event, family)
-                if not features:
-                    raise Skip("the request holds no records")
-                widths = {len(r) for r in features}
-                if len(widths) > 1:
-                    raise Skip("the records of one request differ in length")
-                if width is None:
-                    width = next(iter(widths))
-                if widths != {width}:
-                    raise Skip(f"records do not have {width} features like the first event")
-                labels: list[Any] = [None] * len(features)
-                if with_label:
-                    truth = event.ground_truth
-                    if truth is None and ground_truth is not None:
-                        truth = ground_truth.find(event.event_id)
-                    if truth is None:
-                        raise Skip("no ground truth for the event's inference id")
-                    labels = reader.labels(truth, len(features))
-                predicted: list[Any] = [None] * len(features)
-                if with_predicted:
-                    predicted = reader.predictions(event, len(features))
-            except Skip as skip:
-                tally.skip(skip.reason, event.where)
-                continue
-            if writer is None:
-                columns = capture_columns(
-                    document.get("headers"),
-                    document.get("label"),
-                    width,
-                    with_label=with_label,
-                    with_predicted=with_predicted,
-                )
-                suffix = ".csv" if family == CSV else ".jsonl"
-                tally.request_type = event.request.content_type
-                if event.response is not None:
-                    tally.response_type = event.response.content_type
-                writer = _Writer(scratch / f"capture{suffix}", family, columns)
-            for row, label, value in zip(features, labels, predicted, strict=True):
-                writer.write(row, label, value)
-            tally.used += 1
-            tally.records += len(features)
+            builder.add(event)
+        builder.flush()
     finally:
-        if writer is not None:
-            writer.close()
+        if builder.writer is not None:
+            builder.writer.close()
+    tally, writer = builder.tally, builder.writer
     log.info("Capture: %s", tally.describe())
     if writer is None:
         hint = (
             "give the ground truth (--ground-truth, env ground_truth_source) or merged records"
-            if with_label and ground_truth is None and tally.skipped
+            if builder.with_label and ground_truth is None and tally.skipped
             else "check the capture location, the time window and the ground truth"
         )
         raise DatasetError(str(capture), f"{NO_DATA}: {tally.describe()}", hint)
     derived = _config_document(document, writer.columns, writer.family, attributes)
     return CaptureDataset(writer.path, derived, writer.columns, tally)
+
+
+#: Events whose responses are read together (:meth:`RowReader.predictions`).
+CHUNK_EVENTS = 512
+
+
+class _Builder:
+    """The state of one pass over the capture (see :func:`build_capture_dataset`)."""
+
+    def __init__(
+        self,
+        document: dict[str, Any],
+        scratch: Path,
+        attributes: CaptureAttributes,
+        ground_truth: GroundTruth | None,
+        window: Window,
+    ) -> None:
+        self.document = document
+        self.scratch = scratch
+        self.ground_truth = ground_truth
+        self.window = window
+        self.with_label, self.with_predicted = _wants(document)
+        self.attributes = attributes
+        self.tally = Tally()
+        self.writer: _Writer | None = None
+        self.reader: RowReader | None = None
+        self.family: str | None = None
+        self.width: int | None = None
+        self.pending: list[tuple[Event, list[list[Any]], list[Any]]] = []
+
+    def add(self, event: Event) -> None:
+        tally = self.tally
+        tally.files.add(event.where.split(", line")[0].split(", record")[0])
+        tally.events += 1
+        if not _in_window(event, self.window, tally):
+            return
+        family = (
+            JSON
+            if event.batch == "json"
+            else payload_family(event.request, event.where, "endpointInput")
+        )
+        if self.reader is None:
+            self.family = family
+            self.reader = RowReader(
+                self.attributes,
+                self.document.get("label"),
+                _n_features_for_batch_csv(self.document, self.with_label),
+                family != CSV,
+            )
+        elif (family == CSV) != (self.family == CSV):
+            raise DatasetError(
+                event.where,
+                f"is a {family} request; earlier requests were {self.family}",
+                "analyse CSV and JSON traffic in separate executions",
+            )
+        try:
+            features = self.reader.features(event, family)
+            if not features:
+                raise Skip("the request holds no records")
+            widths = {len(r) for r in features}
+            if len(widths) > 1:
+                raise Skip("the records of one request differ in length")
+            if self.width is None:
+                self.width = next(iter(widths))
+            if widths != {self.width}:
+                raise Skip(f"records do not have {self.width} features like the first event")
+            labels: list[Any] = [None] * len(features)
+            if self.with_label:
+                truth = event.ground_truth
+                if truth is None and self.ground_truth is not None:
+                    truth = self.ground_truth.find(event.event_id)
+                if truth is None:
+                    raise Skip("no ground truth for the event's inference id")
+                labels = self.reader.labels(truth, len(features))
+        except Skip as skip:
+            tally.skip(skip.reason, event.where)
+            return
+        self.pending.append((event, features, labels))
+        if len(self.pending) >= CHUNK_EVENTS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Read the pending events' responses and write their records."""
+        if not self.pending:
+            return
+        assert self.reader is not None and self.family is not None and self.width is not None
+        predicted: list[list[Any] | Skip]
+        if self.with_predicted:
+            predicted = self.reader.predictions([(e, len(f)) for e, f, _ in self.pending])
+        else:
+            predicted = [[None] * len(f) for _, f, _ in self.pending]
+        for (event, features, labels), values in zip(self.pending, predicted, strict=True):
+            if isinstance(values, Skip):
+                self.tally.skip(values.reason, event.where)
+                continue
+            if self.writer is None:
+                self.writer = self._open(event)
+            for row, label, value in zip(features, labels, values, strict=True):
+                self.writer.write(row, label, value)
+            self.tally.used += 1
+            self.tally.records += len(features)
+        self.pending.clear()
+
+    def _open(self, event: Event) -> _Writer:
+        assert self.family is not None and self.width is not None
+        columns = capture_columns(
+            self.document.get("headers"),
+            self.document.get("label"),
+            self.width,
+            with_label=self.with_label,
+            with_predicted=self.with_predicted,
+        )
+        self.tally.request_type = event.request.content_type
+        if event.response is not None:
+            self.tally.response_type = event.response.content_type
+        suffix = ".csv" if self.family == CSV else ".jsonl"
+        return _Writer(self.scratch / f"capture{suffix}", self.family, columns)

@@ -34,7 +34,7 @@ import json
 from typing import Any
 
 from ..errors import DatasetError, PredictorError
-from ..predict.output import predicted_column
+from ..predict.output import ModelOutput, predicted_column
 from ..predict.parse import ResponseParser, parse_csv_field
 from .attributes import CaptureAttributes
 from .capture import Event, Payload
@@ -200,29 +200,93 @@ class RowReader:
             self._parsers[key] = ResponseParser(accept, label, probability, one)
         return self._parsers[key]
 
-    def predictions(self, event: Event, n_records: int) -> list[Any]:
-        """One predicted label (or score) per record, from the captured response."""
+    def _response(self, event: Event) -> tuple[str, str]:
+        """``(accept type, body)`` of the event's response."""
         if event.batch == "csv":
-            body, accept = self._batch_csv_split(event)[1], CSV
-        elif event.batch == "json":
+            return CSV, self._batch_csv_split(event)[1]
+        if event.batch == "json":
             record = json.loads(event.request.text)
-            body, accept = json.dumps(record.get("SageMakerOutput")), JSON
-        else:
-            if event.response is None:
-                raise DatasetError(
-                    event.where,
-                    "has no 'endpointOutput' (the response), which holds the predictions",
-                    "enable capture of the output (CaptureOptions ['Input', 'Output'])",
-                )
-            accept = payload_family(event.response, event.where, "endpointOutput")
-            body = event.response.text
+            return JSON, json.dumps(record.get("SageMakerOutput"))
+        if event.response is None:
+            raise DatasetError(
+                event.where,
+                "has no 'endpointOutput' (the response), which holds the predictions",
+                "enable capture of the output (CaptureOptions ['Input', 'Output'])",
+            )
+        return payload_family(event.response, event.where, "endpointOutput"), event.response.text
+
+    def _output(self, accept: str, body: str, n_records: int) -> ModelOutput:
         parser = self._parser(accept, n_records == 1 and accept == JSON)
+        return parser.parse(body.encode("utf-8"), n_records, 1)
+
+    def _csv_outputs(self, bodies: list[tuple[int, str, int]]) -> dict[int, ModelOutput]:
+        """CSV responses of many events read in one pass, when that equals reading each.
+
+        It does when every body holds exactly its event's number of lines and no
+        quote (a quoted field could hold a line break): the lines are then the same
+        lines in the same order, and the parser reads each line on its own.
+        """
+        eligible = [
+            (i, body, n)
+            for i, body, n in bodies
+            if '"' not in body and sum(1 for line in body.splitlines() if line.strip()) == n
+        ]
+        if len(eligible) < 2:
+            return {}
+        total = sum(n for _, _, n in eligible)
         try:
-            output = parser.parse(body.encode("utf-8"), n_records, 1)
-            column = predicted_column(output, None)
-        except PredictorError as exc:
-            raise Skip(f"response: {exc.problem}") from None
-        return list(column.tolist())
+            output = self._output(CSV, "\n".join(body for _, body, _ in eligible), total)
+        except PredictorError:
+            return {}  # read one by one, so that the failing event is the one skipped
+        outputs, start = {}, 0
+        for i, _, n in eligible:
+            outputs[i] = ModelOutput(
+                output.labels[start : start + n] if output.labels is not None else None,
+                output.scores[start : start + n] if output.scores is not None else None,
+            )
+            start += n
+        return outputs
+
+    def predictions(self, items: list[tuple[Event, int]]) -> list[list[Any] | Skip]:
+        """One predicted label (or score) per record of each event, from its captured response.
+
+        ``items`` are ``(event, number of records)``; the answer for an event whose
+        response cannot be read is a :class:`Skip`.  Many events are read at once
+        (CSV bodies in one parse, every output in one :func:`predicted_column`),
+        which gives what reading each on its own gives, at a fraction of the cost.
+        """
+        found: list[list[Any] | Skip | None] = [None] * len(items)
+        bodies: list[tuple[int, str, str, int]] = []
+        for i, (event, n) in enumerate(items):
+            try:
+                accept, body = self._response(event)
+            except Skip as skip:
+                found[i] = skip
+                continue
+            bodies.append((i, accept, body, n))
+        outputs = self._csv_outputs([(i, b, n) for i, a, b, n in bodies if a == CSV])
+        for i, accept, body, n in bodies:
+            if i not in outputs:
+                try:
+                    outputs[i] = self._output(accept, body, n)
+                except PredictorError as exc:
+                    found[i] = Skip(f"response: {exc.problem}")
+        order = sorted(outputs)
+        try:
+            column = predicted_column(ModelOutput.concat([outputs[i] for i in order]), None)
+            values = column.tolist()
+            start = 0
+            for i in order:
+                n = items[i][1]
+                found[i] = values[start : start + n]
+                start += n
+        except PredictorError:  # one by one: only the events that fail are skipped
+            for i in order:
+                try:
+                    found[i] = list(predicted_column(outputs[i], None).tolist())
+                except PredictorError as exc:
+                    found[i] = Skip(f"response: {exc.problem}")
+        return [value if value is not None else Skip("no response") for value in found]
 
     # ------------------------------------------------------------------ labels
     def labels(self, truth: Payload, n_records: int) -> list[Any]:
