@@ -156,21 +156,22 @@ class _Writer:
         self.columns = columns
         self.handle: IO[str] = path.open("w", encoding="utf-8", newline="")
         self._csv = csv.writer(self.handle, lineterminator="\n") if family == CSV else None
+        self._label_at: int | None = None
         if self._csv is not None:
             self._csv.writerow(columns.order)
-            positions = {name: i for i, name in enumerate(columns.features)}
-            self._layout = [
-                positions.get(name, -1 if name == columns.label else -2) for name in columns.order
-            ]
+            # CSV records are the captured cells (text), in order; the label sits at its
+            # header's position and the predicted label comes last (CaptureColumns.order)
+            self._label_at = (
+                columns.order.index(columns.label) if columns.label is not None else None
+            )
 
     def write(self, features: list[Any], label: Any, predicted: Any) -> None:
         if self._csv is not None:
-            row = []
-            for position in self._layout:
-                if position >= 0:
-                    row.append(_cell(features[position]))
-                else:
-                    row.append(_cell(label if position == -1 else predicted))
+            row = list(features)
+            if self._label_at is not None:
+                row.insert(self._label_at, _cell(label))
+            if self.columns.predicted is not None:
+                row.append(_cell(predicted))
             self._csv.writerow(row)
             return
         record: dict[str, Any] = {"features": features}
