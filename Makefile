@@ -28,7 +28,9 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 run: $(STAMP)
-	@sample=sample_configs/$(SAMPLE); data=$$(ls $$sample | grep -v -e analysis_config.json -e README.md | head -1); \
+	@sample=sample_configs/$(SAMPLE); \
+	if [ -f $$sample/run.py ]; then $(BIN)/python $$sample/run.py out/$(SAMPLE); exit $$?; fi; \
+	data=$$(ls $$sample | grep -v -e analysis_config.json -e README.md | head -1); \
 	echo "Running $$sample/analysis_config.json on $$sample/$$data"; \
 	$(BIN)/openclarify analyze --config $$sample/analysis_config.json --dataset $$sample/$$data --output out/$(SAMPLE)
 
