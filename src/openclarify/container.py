@@ -159,7 +159,7 @@ def _analyse_recorded(paths: ContainerPaths, outcome: _Outcome) -> None:
                 raise
             outcome.complete = True
         outcome.message = (monitoring.message or SUCCESS_MESSAGE) + "".join(
-            f"; note: {note}" for note in result.notes
+            f"; note: {note}" for note in result.notes + monitoring.notes
         )
         outcome.code = 0
     except UserError as exc:

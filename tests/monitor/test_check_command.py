@@ -180,3 +180,19 @@ def test_s3_in_and_out_cloudwatch_and_openmetrics(
         text.endswith("# EOF\n")
         and 'bias_metric_TE{namespace="aws/sagemaker/Endpoints/bias-metrics",Endpoint="ep"' in text
     )
+
+
+def test_threshold_must_be_finite(
+    files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [
+        "check",
+        "--baseline",
+        files["baseline"],
+        "--current",
+        files["same"],
+        "--output",
+        str(tmp_path / "o"),
+    ]
+    assert main([*args, "--ndcg-threshold", "nan"]) == 3
+    assert "--ndcg-threshold" in capsys.readouterr().err

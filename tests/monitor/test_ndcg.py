@@ -130,3 +130,13 @@ def test_bias_and_attribution_together() -> None:
         "bias_drift_check",
         ATTRIBUTION_CHECK,
     ]
+
+
+def test_one_feature_in_common() -> None:
+    # scikit-learn refuses a single item; one item has one order, so its nDCG is 1.
+    assert ndcg([0.4], [-3.0]) == 1.0
+    assert ndcg([0.0], [1.0]) == 0.0
+    with pytest.raises(ValueError):
+        ndcg([], [])
+    with pytest.raises(ValueError):
+        ndcg([-0.1, 0.2], [1.0, 2.0])

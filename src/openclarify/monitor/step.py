@@ -74,6 +74,8 @@ class MonitorOutcome:
     baseline: Path | None = None
     violations_file: Path | None = None
     metrics_file: Path | None = None
+    #: Report notes of the re-rendered reports that the analysis' own notes lack.
+    notes: tuple[str, ...] = ()
 
     @property
     def message(self) -> str | None:
@@ -201,6 +203,7 @@ def after_analysis(
     baseline = baseline if baseline is not None else find_baseline(env, base_dir)
     check = None
     violations_file = None
+    notes: tuple[str, ...] = ()
     if baseline is not None:
         di_centred, threshold = _settings(env)
         check = check_drift(
@@ -218,13 +221,14 @@ def after_analysis(
             from ..outputs import write_result_reports
             from ..report.drift import DriftSection
 
-            write_result_reports(
+            rendered = write_result_reports(
                 result,
                 dict(analysis),
                 output,
                 log,
                 drift=DriftSection.from_check(check, str(baseline.path)),
             )
+            notes = tuple(n for n in rendered.notes if n not in result.notes)
     metrics_file = None
     if env.get(PUBLISH_ENV, "").strip().lower() == "enabled":
         from .cloudwatch import CLOUDWATCH_FOLDER, metric_records, write_metric_file
@@ -237,4 +241,6 @@ def after_analysis(
         )
         metrics_file = write_metric_file(records, base_dir / CLOUDWATCH_FOLDER)
         log.info("Wrote %d CloudWatch metric(s) to %s", len(records), metrics_file)
-    return MonitorOutcome(check, baseline.path if baseline else None, violations_file, metrics_file)
+    return MonitorOutcome(
+        check, baseline.path if baseline else None, violations_file, metrics_file, notes
+    )
