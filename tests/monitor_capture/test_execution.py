@@ -344,3 +344,17 @@ def test_merged_records_as_the_dataset_of_an_ordinary_config(tmp_path: Path) -> 
         "methods": {k: v for k, v in NO_REPORT.items() if v is not None},
     }
     assert job.analyze(config, merged.parent).to_dict() == plain_analysis(tmp_path, frame)
+
+
+def test_an_ordinary_config_with_a_schedule_name_stays_an_ordinary_job(tmp_path: Path) -> None:
+    from openclarify.monitor.layout import is_monitoring
+
+    base = tmp_path / "ml"
+    folder = base / "processing" / "input" / "config"
+    folder.mkdir(parents=True)
+    (folder / "analysis_config.json").write_text(json.dumps({**BIAS_CONFIG, "methods": NO_REPORT}))
+    schedule = {"sagemaker_monitoring_schedule_name": "hourly"}
+    assert is_monitoring(base, schedule)  # the ConfigUri subset: monitoring
+    (folder / "analysis_config.json").write_text(json.dumps({"dataset_type": "text/csv"}))
+    assert not is_monitoring(base, schedule)  # an ordinary config: a Clarify job
+    assert is_monitoring(base, {"dataset_format": '{"sagemakerMergeJson": {}}'})

@@ -7,9 +7,10 @@ which one was used (``/opt/ml`` stands for the base folder):
 =============  ==============================================================
 what           candidates, in order
 =============  ==============================================================
-mode           monitoring iff env ``dataset_format`` or
-               ``sagemaker_monitoring_schedule_name`` is set, or the config has
-               no ``dataset_type`` (a job definition's ``ConfigUri`` subset)
+mode           monitoring iff env ``dataset_format`` is set, or the config has
+               no ``dataset_type`` (a job definition's ``ConfigUri`` subset);
+               ``sagemaker_monitoring_schedule_name`` only without a config that
+               names its ``dataset_type`` (:func:`is_monitoring`)
 config         env ``analysis_config``; ``processing/input/config/analysis_config.json``;
                the first ``*.json`` under ``processing/input/config``
 data           env ``dataset_source``; ``processing/input_data``;
@@ -78,12 +79,21 @@ def _first(candidates: list[tuple[str, Path | None]]) -> tuple[str, Path] | None
 
 
 def is_monitoring(base: Path, env: Mapping[str, str]) -> bool:
-    """Monitor contract Q1: the environment or the config says this is a monitoring execution."""
-    if env.get("dataset_format") or env.get("sagemaker_monitoring_schedule_name"):
+    """Monitor contract Q1: the environment or the config says this is a monitoring execution.
+
+    ``dataset_format`` (the service's description of captured data) always means
+    monitoring, and so does a config without ``dataset_type`` (the job definition's
+    ``ConfigUri`` subset).  ``sagemaker_monitoring_schedule_name`` does only next to
+    such a config: a config that names its ``dataset_type`` describes an ordinary
+    dataset, which is analysed (and checked against a mounted baseline) as a
+    Clarify job — the contract's Q1 lists the schedule name as a signal on its own;
+    an ordinary config beside it wins here, because it says more.
+    """
+    if env.get("dataset_format"):
         return True
     found = _first(_config_candidates(base, env))
     if found is None:
-        return False
+        return bool(env.get("sagemaker_monitoring_schedule_name"))
     try:
         document = json.loads(found[1].read_text(encoding="utf-8-sig"))
     except (OSError, ValueError):
