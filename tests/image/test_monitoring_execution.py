@@ -44,6 +44,7 @@ ENVIRONMENT = {
 
 
 def _lay_out(base: Path, tmp_path: Path) -> None:
+    tmp_path.mkdir()
     frame = traffic()
     lay_out_execution(base, frame, {**BIAS_CONFIG, "methods": NO_REPORT})
     constraints = base / "processing" / "baseline" / "constraints"
