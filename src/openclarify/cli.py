@@ -90,10 +90,14 @@ def _parser() -> argparse.ArgumentParser:
     monitor.add_argument(
         "--dataset-format", help='the service\'s dataset_format JSON, e.g. {"csv":{"header":true}}'
     )
-    for name in ("features", "inference", "probability", "threshold", "exclude"):
-        monitor.add_argument(
-            f"--{name}-attribute", dest=name, help=f"the job definition's {name} attribute"
-        )
+    for name, api in (
+        ("features", "FeaturesAttribute"),
+        ("inference", "InferenceAttribute"),
+        ("probability", "ProbabilityAttribute"),
+        ("threshold", "ProbabilityThresholdAttribute"),
+        ("exclude", "ExcludeFeaturesAttribute"),
+    ):
+        monitor.add_argument(f"--{name}-attribute", dest=name, help=f"the job's {api}")
     monitor.add_argument("--output", required=True, help="folder for the results, or s3://")
 
     sub.add_parser("metrics", help="list the bias metrics")

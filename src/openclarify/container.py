@@ -10,6 +10,10 @@ Layout under the base directory (``/opt/ml`` in the image)::
                                                     drift check, constraint_violations.json
     output/metrics/cloudwatch/                      CloudWatch metric file (when enabled)
 
+A Model Monitor execution (env ``dataset_format``, or a config without
+``dataset_type``) reads captured traffic from ``processing/input_data`` (and the
+other candidates of :mod:`openclarify.monitor.layout`) instead of the dataset input.
+
 SageMaker stops jobs with SIGTERM; we turn it into :class:`Terminated` so that
 ``finally`` blocks run (shadow endpoints, temp files), write the exit message
 and leave no partial result (results are written atomically).
