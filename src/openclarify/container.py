@@ -127,43 +127,41 @@ def _analyse_recorded(paths: ContainerPaths, outcome: _Outcome) -> None:
         log.info("Analysis config path: %s", paths.config)
         log.info("Dataset path: %s", paths.data)
         dataset = paths.data if paths.data.exists() else None
-        from .monitor.step import after_analysis, find_baseline
+        from .monitor.step import after_analysis, drift_stage, find_baseline
 
         # Before the analysis: a missing or unreadable baseline fails the job before
         # any result is written (monitoring executions and ClarifyCheckStep, §8 Q13).
         baseline = find_baseline(os.environ, paths.base)
+        stage, drift = drift_stage(baseline, os.environ, paths.output)
         distributed = hosts is not None and hosts.distributed
         with contextlib.ExitStack() as stack:
             if hosts is not None and distributed:
                 log.info("Leader of %d hosts: the analysis runs on Spark", len(hosts.all))
                 stack.enter_context(leader_session(hosts, log=log))
-            result = job.run(
-                paths.config,
-                dataset,
-                paths.output,
-                config_dir=paths.config.parent,
-                input_root=paths.base / "processing",
-                backend="spark" if distributed else "local",
-            )
-            # constraint_violations.json and the CloudWatch file when asked; nothing
-            # (outputs exactly as before) without a baseline and with publishing off.
             try:
-                monitoring = after_analysis(
+                result = job.run(
+                    paths.config,
+                    dataset,
                     paths.output,
-                    result.to_dict(),
-                    os.environ,
-                    base_dir=paths.base,
-                    baseline=baseline,
-                    result=result,
+                    config_dir=paths.config.parent,
+                    input_root=paths.base / "processing",
+                    backend="spark" if distributed else "local",
+                    drift=drift,
                 )
             except UserError:
-                # A baseline of another configuration: the job fails, and leaves no
-                # results that look like a checked run.
-                _remove_partial_files(outcome.written)
+                if stage is not None and stage.check is None:
+                    # A baseline of another configuration fails the check after
+                    # analysis.json: leave no results that look like a checked run.
+                    _remove_partial_files(outcome.written)
                 raise
+            # The CloudWatch file when asked; nothing (outputs exactly as before)
+            # without a baseline and with publishing off.
+            monitoring = after_analysis(
+                result.to_dict(), os.environ, base_dir=paths.base, stage=stage
+            )
             outcome.complete = True
         outcome.message = (monitoring.message or SUCCESS_MESSAGE) + "".join(
-            f"; note: {note}" for note in result.notes + monitoring.notes
+            f"; note: {note}" for note in result.notes
         )
         outcome.code = 0
     except UserError as exc:

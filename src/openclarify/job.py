@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .backend.choice import BACKENDS, check_backend, open_backend
 from .config import AnalysisConfig, load_config
@@ -22,6 +23,9 @@ from .locations import Locations, locate_model, resolve_dataset
 from .methods import JobData, Plan, plan_analysis, translate_data_kind
 from .outputs import ANALYSIS_FILE, output_folder, write_outputs
 from .results import AnalysisResult
+
+if TYPE_CHECKING:
+    from .report.drift import DriftSection
 
 __all__ = ["ANALYSIS_FILE", "BACKENDS", "analyze", "plan_analysis", "run"]
 
@@ -118,8 +122,12 @@ def run(
     config_dir: Path | None = None,
     input_root: Path | None = None,
     backend: str = "local",
+    drift: Callable[[dict[str, Any]], DriftSection | None] | None = None,
 ) -> AnalysisResult:
     """:func:`analyze`, then write every output file atomically to ``output_dir``.
+
+    ``drift``: a Model Monitor check between ``analysis.json`` and the reports
+    (:func:`openclarify.outputs.write_outputs`).
 
     ``output_dir`` may be ``s3://bucket/prefix``: the files are written to a
     temporary folder first and uploaded once all are complete, ``analysis.json``
@@ -129,4 +137,4 @@ def run(
         result = analyze(
             config, dataset, config_dir=config_dir, input_root=input_root, backend=backend
         )
-        return write_outputs(result, output, log)
+        return write_outputs(result, output, log, drift=drift)

@@ -6,7 +6,7 @@ import contextlib
 import dataclasses
 import logging
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,13 +45,21 @@ def output_folder(output_dir: str | Path, log: logging.Logger) -> Iterator[Path]
     yield output
 
 
-def write_outputs(result: AnalysisResult, output: Path, log: logging.Logger) -> AnalysisResult:
+def write_outputs(
+    result: AnalysisResult,
+    output: Path,
+    log: logging.Logger,
+    *,
+    drift: Callable[[dict[str, Any]], DriftSection | None] | None = None,
+) -> AnalysisResult:
     """Write every file of ``result`` atomically into ``output``; the result with report notes.
 
     The methods' files come first and ``analysis.json`` after them, so that when it
     exists the results are complete; the reports follow it, as Clarify does (the
     notebook re-reads it), and a report that cannot be rendered never fails the
-    job: the notes say why.
+    job: the notes say why.  ``drift`` (a Model Monitor check,
+    :func:`openclarify.monitor.step.drift_stage`) runs between the two on the
+    document just written; the section it returns is rendered in the reports.
     """
     for extra in result.files:
         written = output.joinpath(*extra.path.split("/"))
@@ -61,7 +69,8 @@ def write_outputs(result: AnalysisResult, output: Path, log: logging.Logger) -> 
     document = result.to_dict()
     _write(target, dumps_analysis(document))
     log.info("Wrote %s", target)
-    return write_result_reports(result, document, output, log)
+    section = drift(document) if drift is not None else None
+    return write_result_reports(result, document, output, log, drift=section)
 
 
 def write_result_reports(

@@ -269,7 +269,7 @@ def run_monitoring(run: MonitoringRun) -> MonitoringResult:
     from .. import job
     from ..outputs import output_folder, write_outputs
     from .documents import read_analysis_at
-    from .step import Baseline, after_analysis
+    from .step import Baseline, after_analysis, drift_stage
 
     baseline = None
     if run.baseline is not None:  # read first: a bad baseline fails before any result
@@ -308,15 +308,9 @@ def run_monitoring(run: MonitoringRun) -> MonitoringResult:
                 config_dir=run.config.parent,
                 input_root=run.input_root,
             )
-            result = write_outputs(result, output, log)
-            outcome = after_analysis(
-                output,
-                result.to_dict(),
-                run.env,
-                base_dir=run.base_dir,
-                baseline=baseline,
-                result=result,
-            )
+            stage, drift = drift_stage(baseline, run.env, output)
+            result = write_outputs(result, output, log, drift=drift)
+            outcome = after_analysis(result.to_dict(), run.env, base_dir=run.base_dir, stage=stage)
     return MonitoringResult(result, dataset.tally, final, outcome)
 
 

@@ -1,16 +1,17 @@
 """The Model Monitor outputs of a container run: the drift check and the metric file.
 
-After the ordinary analysis of a Processing job (a ClarifyCheckStep, a
-monitoring execution), :func:`after_analysis`
+Around the ordinary analysis of a Processing job (a ClarifyCheckStep, a
+monitoring execution):
 
-1. checks ``analysis.json`` against a baseline when one is found — env
+1. :func:`drift_stage` checks ``analysis.json`` against a baseline when one is found — env
    ``baseline_constraints`` (the BYOC contract's "local path of the baseline
    constraint file"), else the first ``*.json`` under
    ``/opt/ml/processing/baseline/constraints/`` (where the service mounts it,
    contract §1.3); the one used is logged — and writes
    ``constraint_violations.json`` into the output folder when there are
-   violations, and the reports again with the drift section;
-2. writes ``/opt/ml/output/metrics/cloudwatch/cloudwatch_metrics.jsonl`` when
+   violations, between ``analysis.json`` and the reports, which then show the
+   drift section (:func:`drift_stage`);
+2. :func:`after_analysis` writes ``/opt/ml/output/metrics/cloudwatch/cloudwatch_metrics.jsonl`` when
    ``publish_cloudwatch_metrics`` is ``Enabled`` (any letter case).
 
 With neither (an ordinary Clarify job) it writes nothing and the run's outputs
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,9 +40,16 @@ from .drift import DEFAULT_NDCG_THRESHOLD, DriftCheck, check_drift
 from .violations import exit_message, write_violations
 
 if TYPE_CHECKING:
-    from ..results import AnalysisResult
+    from ..report.drift import DriftSection
 
-__all__ = ["Baseline", "MonitorOutcome", "after_analysis", "find_baseline"]
+__all__ = [
+    "Baseline",
+    "DriftStage",
+    "MonitorOutcome",
+    "after_analysis",
+    "drift_stage",
+    "find_baseline",
+]
 
 log = logging.getLogger("openclarify")
 
@@ -74,8 +82,6 @@ class MonitorOutcome:
     baseline: Path | None = None
     violations_file: Path | None = None
     metrics_file: Path | None = None
-    #: Report notes of the re-rendered reports that the analysis' own notes lack.
-    notes: tuple[str, ...] = ()
 
     @property
     def message(self) -> str | None:
@@ -161,32 +167,78 @@ def metric_time(env: Mapping[str, str]) -> datetime:
     return datetime.now(UTC)
 
 
+def drift_stage(
+    baseline: Baseline | None, env: Mapping[str, str], output: Path
+) -> tuple[DriftStage | None, Callable[[dict[str, Any]], DriftSection | None] | None]:
+    """The check to run between ``analysis.json`` and the reports, or ``(None, None)``.
+
+    Returns the stage (which keeps the check once it ran) and the hook that
+    :func:`openclarify.outputs.write_outputs` calls with the analysis document just
+    written: it checks it, writes ``constraint_violations.json`` when there are
+    violations, and returns the reports' drift section, so that the reports are
+    rendered once, with the section.
+    """
+    if baseline is None:
+        return None, None
+    stage = DriftStage(baseline, env, output)
+    return stage, stage.check_document
+
+
+@dataclass
+class DriftStage:
+    """The drift check of one run (see :func:`drift_stage`)."""
+
+    baseline: Baseline
+    env: Mapping[str, str]
+    output: Path
+    check: DriftCheck | None = None
+    violations_file: Path | None = None
+
+    def check_document(self, analysis: dict[str, Any]) -> DriftSection:
+        """Check ``analysis``; write the violations file; the reports' section.
+
+        Raises
+        ------
+        DatasetError
+            The baseline shares nothing with the analysis (another configuration).
+        """
+        from ..report.drift import DriftSection
+
+        di_centred, threshold = _settings(self.env)
+        self.check = check_drift(
+            self.baseline.document,
+            analysis,
+            di_centred=di_centred,
+            ndcg_threshold=threshold,
+            baseline_name=str(self.baseline.path),
+            current_name=str(self.output / "analysis.json"),
+        )
+        self.violations_file = write_violations(self.check, self.output)
+        if self.violations_file is not None:
+            log.info("Wrote %s (%d violation(s))", self.violations_file, len(self.check.violations))
+        return DriftSection.from_check(self.check, str(self.baseline.path))
+
+
 def after_analysis(
-    output: Path,
     analysis: Mapping[str, Any],
     env: Mapping[str, str],
     *,
     base_dir: Path = Path("/opt/ml"),
-    baseline: Baseline | None = None,
-    result: AnalysisResult | None = None,
+    stage: DriftStage | None = None,
 ) -> MonitorOutcome:
-    """Check ``analysis`` against the baseline and write the monitoring outputs.
+    """The monitoring outputs after the analysis and its reports were written.
 
     Parameters
     ----------
-    output:
-        The output folder that holds ``analysis.json``.
     analysis:
         The analysis document just written.
     env:
         The job's environment (``os.environ``).
     base_dir:
         The container's base directory (``/opt/ml``).
-    baseline:
-        From :func:`find_baseline` (called before the analysis); None looks it up now.
-    result:
-        The analysis result: its reports are written again with the drift section
-        when it asked for reports.  Without it the reports are left as they are.
+    stage:
+        The drift check that ran while the outputs were written
+        (:func:`drift_stage`); None when there was no baseline.
 
     Returns
     -------
@@ -195,40 +247,9 @@ def after_analysis(
 
     Raises
     ------
-    DatasetError
-        The baseline shares nothing with the analysis (another configuration).
     OutputError
         A file cannot be written.
     """
-    baseline = baseline if baseline is not None else find_baseline(env, base_dir)
-    check = None
-    violations_file = None
-    notes: tuple[str, ...] = ()
-    if baseline is not None:
-        di_centred, threshold = _settings(env)
-        check = check_drift(
-            baseline.document,
-            analysis,
-            di_centred=di_centred,
-            ndcg_threshold=threshold,
-            baseline_name=str(baseline.path),
-            current_name=str(output / "analysis.json"),
-        )
-        violations_file = write_violations(check, output)
-        if violations_file is not None:
-            log.info("Wrote %s (%d violation(s))", violations_file, len(check.violations))
-        if result is not None:
-            from ..outputs import write_result_reports
-            from ..report.drift import DriftSection
-
-            rendered = write_result_reports(
-                result,
-                dict(analysis),
-                output,
-                log,
-                drift=DriftSection.from_check(check, str(baseline.path)),
-            )
-            notes = tuple(n for n in rendered.notes if n not in result.notes)
     metrics_file = None
     if env.get(PUBLISH_ENV, "").strip().lower() == "enabled":
         from .cloudwatch import CLOUDWATCH_FOLDER, metric_records, write_metric_file
@@ -241,6 +262,6 @@ def after_analysis(
         )
         metrics_file = write_metric_file(records, base_dir / CLOUDWATCH_FOLDER)
         log.info("Wrote %d CloudWatch metric(s) to %s", len(records), metrics_file)
-    return MonitorOutcome(
-        check, baseline.path if baseline else None, violations_file, metrics_file, notes
-    )
+    if stage is None:
+        return MonitorOutcome(metrics_file=metrics_file)
+    return MonitorOutcome(stage.check, stage.baseline.path, stage.violations_file, metrics_file)
