@@ -192,12 +192,6 @@ SECTIONS_NOT_BUILT: tuple[Row, ...] = (
         lambda c: c.segment_config is not None,
         refusal=("segment_config", "remove $.segment_config"),
     ),
-    Row(
-        "time series",
-        "$.time_series_data_config",
-        lambda c: c.time_series_data_config is not None,
-        refusal=("time_series_data_config", "remove $.time_series_data_config"),
-    ),
 )
 
 #: THE table of methods, in the order they are checked, run and written.
@@ -206,10 +200,7 @@ METHODS: tuple[Row, ...] = (
         "asymmetric Shapley values",
         "$.methods.asymmetric_shapley_value",
         lambda c: c.methods.asymmetric_shapley_value is not None,
-        refusal=(
-            "methods.asymmetric_shapley_value (time series)",
-            "remove $.methods.asymmetric_shapley_value",
-        ),
+        unit="openclarify.explain.asymmetric.method:ASYMMETRIC_SHAPLEY",
     ),
     Row(
         "text SHAP",
@@ -284,9 +275,35 @@ def refuse_not_built(config: AnalysisConfig) -> None:
             raise ConfigError(row.key, f"not supported yet: {what}", fix)
 
 
+#: The one method that reads a time-series dataset (``time_series_data_config``).
+TIME_SERIES_METHOD = "asymmetric Shapley values"
+
+
+def refuse_mixed_time_series(config: AnalysisConfig) -> None:
+    """A time-series dataset is explained by asymmetric Shapley values only.
+
+    The SDK refuses bias with a ``TimeSeriesDataConfig`` ("Bias metrics are
+    unsupported for time series."); SHAP and PDP read tables, which a
+    time-series dataset is not.
+    """
+    if not config.is_time_series:
+        return
+    others = [
+        row.key for row in METHODS if row.name != TIME_SERIES_METHOD and row.requested(config)
+    ]
+    if others:
+        raise ConfigError(
+            others[0],
+            "is unsupported for time series (a time_series_data_config dataset is explained "
+            "by methods.asymmetric_shapley_value only)",
+            "run it in a separate job on a tabular dataset",
+        )
+
+
 def requested_methods(config: AnalysisConfig) -> list[tuple[Row, Method]]:
     """The built methods ``config`` asks for, in table order, with their units."""
     refuse_not_built(config)
+    refuse_mixed_time_series(config)
     return [(row, row.load()) for row in METHODS if row.unit is not None and row.requested(config)]
 
 

@@ -54,6 +54,8 @@ from .session import ModelSession
 if TYPE_CHECKING:
     from ..config import AnalysisConfig, PredictorConfig
     from ..data.table import BiasTable
+    from .serialize import Serializer
+    from .timeseries import TimeSeriesSerializer
 
 __all__ = [
     "PREDICTED_LABEL_PREFIX",
@@ -151,6 +153,11 @@ def check_predictor_config(config: AnalysisConfig) -> None:
         With the JSON path of the first problem.
     """
     predictor = _predictor(config)
+    if config.is_time_series:
+        from .timeseries import check_time_series_predictor
+
+        check_time_series_predictor(config)
+        return
     extension = predictor.openclarify
     if extension is not None and extension.model_path is not None:
         if not Path(extension.model_path).is_file():
@@ -199,8 +206,15 @@ def open_predictor(
     from .remote import RemotePredictor
     from .transport import HttpTransport, SageMakerRuntimeTransport, Transport
 
-    serializer = serializer_for(predictor, config.dataset_type, feature_names)
-    parser = parser_for(predictor, serializer.content_type, serializer.one_record_per_request)
+    serializer: Serializer | TimeSeriesSerializer
+    if config.is_time_series:  # records rendered by the caller (predict/timeseries.py)
+        from .timeseries import time_series_parser, time_series_serializer
+
+        serializer = time_series_serializer(config)
+        parser = time_series_parser(config, serializer)
+    else:
+        serializer = serializer_for(predictor, config.dataset_type, feature_names)
+        parser = parser_for(predictor, serializer.content_type, serializer.one_record_per_request)
     concurrency = int(_setting(predictor, "max_concurrency"))
     timeout = float(_setting(predictor, "timeout_seconds"))
     payload = int(float(_setting(predictor, "max_payload_mb")) * _MB)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -12,6 +12,9 @@ from .parse import ResponseParser
 from .retry import RetryPolicy, rows_subject
 from .serialize import Serializer, python_rows
 from .transport import Transport
+
+if TYPE_CHECKING:
+    from .timeseries import TimeSeriesSerializer
 
 __all__ = ["RemotePredictor"]
 
@@ -32,7 +35,7 @@ class RemotePredictor:
 
     def __init__(
         self,
-        serializer: Serializer,
+        serializer: Serializer | TimeSeriesSerializer,
         parser: ResponseParser,
         transport: Transport,
         policy: RetryPolicy,

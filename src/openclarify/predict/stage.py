@@ -24,10 +24,16 @@ def model_stage(data: JobData, *, needs_predictions: bool, log: logging.Logger) 
         return
     from . import open_model, predictions_for, with_predictions
 
-    table = data.table()
-    with open_model(data.config, list(table.feature_columns), log=log) as session:
+    if data.config.is_time_series:  # items, not a table: the method renders its records
+        from .timeseries import RECORD_COLUMN
+
+        features = [RECORD_COLUMN]
+    else:
+        features = list(data.table().feature_columns)
+    with open_model(data.config, features, log=log) as session:
         if needs_predictions:
             started = time.perf_counter()
+            table = data.table()
             data.replace_table(
                 with_predictions(table, predictions_for(data.config, table, session=session))
             )
