@@ -24,7 +24,8 @@ time order; they are not re-sorted, because timestamps are free text).  Static
 covariates are per item: in the row layouts every row of an item repeats them and
 they must agree.  The target may be ``null`` on trailing rows — the forecast
 horizon's future steps, where only the related series are known (EX-TS mock data):
-the observed target is its non-null prefix; a ``null`` before an observed value,
+the observed target is its non-null prefix (projections keep the ``null`` of every
+row, unlike plain JMESPath, so steps stay aligned with their timestamps); a ``null`` before an observed value,
 or in a related series, is a :class:`~openclarify.errors.DatasetError`.
 
 Feature names (``feature_name`` in ``out.jsonl``) are ``$.headers`` in the SDK's
@@ -44,10 +45,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from jmespath.visitor import TreeInterpreter
 from numpy.typing import NDArray
 
 from ..errors import ConfigError, DatasetError
-from .readers import _compile, _search, dataset_files
+from .readers import _compile, dataset_files
 
 if TYPE_CHECKING:
     from ..config import AnalysisConfig, TimeSeriesDataConfig
@@ -104,6 +106,31 @@ class TimeSeriesDataset:
     target_name: str
     related_names: tuple[str, ...]
     static_names: tuple[str, ...]
+
+
+class _KeepNulls(TreeInterpreter):
+    """JMESPath evaluation whose projections keep ``null`` results.
+
+    Standard JMESPath drops them (``[].p_mbar`` over ``[{"p_mbar": 1}, {"p_mbar":
+    null}]`` is ``[1]``), which would shift every future step of a target onto the
+    wrong timestamp; here each projected element gives exactly one value.
+    """
+
+    def visit_projection(self, node: Any, value: Any) -> Any:
+        base = self.visit(node["children"][0], value)
+        if not isinstance(base, list):
+            return None
+        return [self.visit(node["children"][1], element) for element in base]
+
+
+_INTERPRETER = _KeepNulls()
+
+
+def _search(expression: Any, document: Any, where: str) -> Any:
+    try:
+        return _INTERPRETER.visit(expression.parsed, document)
+    except Exception as exc:  # jmespath raises several unrelated types
+        raise DatasetError(where, f"JMESPath evaluation failed: {type(exc).__name__}") from exc
 
 
 def _path_name(path: str) -> str:
