@@ -49,7 +49,7 @@ from jmespath.visitor import TreeInterpreter
 from numpy.typing import NDArray
 
 from ..errors import ConfigError, DatasetError
-from .readers import _compile, dataset_files
+from .readers import dataset_files
 
 if TYPE_CHECKING:
     from ..config import AnalysisConfig, TimeSeriesDataConfig
@@ -124,6 +124,21 @@ class _KeepNulls(TreeInterpreter):
 
 
 _INTERPRETER = _KeepNulls()
+
+
+def _compile(expression: str, path: str) -> Any:
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+
+    try:
+        return jmespath.compile(expression)
+    except JMESPathError as exc:
+        raise ConfigError(
+            path,
+            f"is not a valid JMESPath expression ({type(exc).__name__})",
+            "write e.g. '[].target' (timestamp_records) or '[*].timeseries[].target' "
+            "(item_records)",
+        ) from exc
 
 
 def _search(expression: Any, document: Any, where: str) -> Any:

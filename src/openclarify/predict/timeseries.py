@@ -339,12 +339,27 @@ def time_series_serializer(config: AnalysisConfig) -> TimeSeriesSerializer:
     return TimeSeriesSerializer(content_type, content)
 
 
+class ForecastParser(ResponseParser):
+    """The tabular parser with the forecast path as its ``label``; errors name the forecast."""
+
+    def _error(self, first_row: int, n_records: int, problem: str) -> PredictorError:
+        problem = problem.replace("predictor.label", "the forecast path")
+        problem = problem.replace("predictions for", "forecasts for")
+        return PredictorError(
+            _FORECAST,
+            f"the model's {self.accept_type} response to a request of {n_records} "
+            f"record(s) {problem}",
+            "check time_series_predictor_config.forecast and accept_type against what the "
+            "model returns (for $records it must give one forecast per record)",
+        )
+
+
 def time_series_parser(config: AnalysisConfig, serializer: TimeSeriesSerializer) -> ResponseParser:
     """The response side: the forecast JMESPath, read as the tabular parser reads ``label``."""
     predictor = config.predictor
     assert predictor is not None
     accept = _accept_type(predictor, serializer.content_type)
-    return ResponseParser(accept, _forecast_path(config), None, serializer.one_record_per_request)
+    return ForecastParser(accept, _forecast_path(config), None, serializer.one_record_per_request)
 
 
 def forecast_matrix(

@@ -10,7 +10,8 @@ with coefficients that depend on the position only, so any series length works.
 in which players join matters (the linear model's values do not depend on it).
 
 Requests: DeepAR records (``start``, ``target``, ``dynamic_feat``, ``cat``), either
-one record (``$record``) or ``{"instances": [...]}``, or JSON Lines (one record per
+one record (``$record``, also wrapped as ``{"instances": $record}``) or
+``{"instances": [...]}``, or JSON Lines (one record per
 line); answers ``{"predictions": {"mean": [...]}}``, ``{"predictions": [{"mean": [...]}]}``
 or one ``{"mean": [...]}`` per line.
 """
@@ -109,10 +110,11 @@ def _handler(state: ForecastServer) -> type[BaseHTTPRequestHandler]:
                 self._reply(200, text.encode(), "application/jsonlines")
                 return
             document = json.loads(body)
-            if isinstance(document, dict) and "instances" in document:
-                out: Any = {
-                    "predictions": [{"mean": state.model(r)} for r in document["instances"]]
-                }
+            instances = document.get("instances") if isinstance(document, dict) else None
+            if isinstance(instances, list):
+                out: Any = {"predictions": [{"mean": state.model(r)} for r in instances]}
+            elif isinstance(instances, dict):  # '{"instances": $record}' (EX-TS)
+                out = {"predictions": {"mean": state.model(instances)}}
             else:
                 out = {"predictions": {"mean": state.model(document)}}
             self._reply(200, json.dumps(out).encode())
