@@ -10,7 +10,8 @@
 * configs that call a model get only ``predictor.openclarify.endpoint_url`` added
   (README "Models": what a user adds to run a config offline) and point at the sample
   model, ``sample_configs/local_model_server/serve.py`` for CSV requests, and the same
-  scoring rule behind a JSON / JSON Lines front for the configs whose model reads JSON;
+  scoring rule behind a JSON / JSON Lines front for the configs whose model reads JSON,
+  and a linear forecaster (``tests/explain/asymmetric/forecaster.py``) for the time-series ones;
 * explanations equal the reference's where a release wrote the same SHAP / PDP settings;
 * one config per release also runs through the container entry point.
 
@@ -50,9 +51,6 @@ ALL = [(version, name) for version, release in RELEASES.items() for name in rele
 #: Keys whose feature is not built yet: the config is refused with this message.
 NOT_BUILT = {
     "segment_config": "$.segment_config: not supported yet: segment_config",
-    "time_series_data_config": (
-        "$.time_series_data_config: not supported yet: time_series_data_config"
-    ),
 }
 
 BIAS_SECTIONS = ("pre_training_bias_metrics", "post_training_bias_metrics")
@@ -61,7 +59,10 @@ METHOD_SECTIONS = {
     "post_training_bias": "post_training_bias_metrics",
     "shap": "kernel_shap",
     "pdp": "pdp",
+    "asymmetric_shapley_value": "asymmetric_shapley_value",
 }
+#: The model kind of configs with a ``time_series_data_config``: a forecaster.
+TIME_SERIES = "time series"
 
 
 def case(version: str, name: str) -> dict[str, Any]:
@@ -192,11 +193,21 @@ def json_model() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def models(csv_model: str, json_model: str) -> dict[str, str]:
+def forecaster() -> Iterator[str]:
+    """A linear forecaster for the time-series configs (DeepAR records, ``predictions[*].mean``)."""
+    from tests.explain.asymmetric.forecaster import forecast_server
+
+    with forecast_server() as running:
+        yield running.url
+
+
+@pytest.fixture(scope="module")
+def models(csv_model: str, json_model: str, forecaster: str) -> dict[str, str]:
     return {
         "text/csv": csv_model,
         "application/jsonlines": json_model,
         "application/json": json_model,
+        TIME_SERIES: forecaster,
     }
 
 
@@ -205,13 +216,15 @@ def offline(version: str, name: str, models: dict[str, str]) -> dict[str, Any]:
     cfg = config(version, name)
     kind = case(version, name)["model"]
     if kind is not None:
+        kind = TIME_SERIES if "time_series_data_config" in cfg else kind
         cfg["predictor"]["openclarify"] = {"endpoint_url": models[kind]}
     return cfg
 
 
 @cache
-def _analysis(version: str, name: str, url_csv: str, url_json: str) -> dict[str, Any]:
+def _analysis(version: str, name: str, url_csv: str, url_json: str, url_ts: str) -> dict[str, Any]:
     models = {"text/csv": url_csv, "application/jsonlines": url_json, "application/json": url_json}
+    models[TIME_SERIES] = url_ts
     dataset = DATA / case(version, name)["dataset"]
     result: dict[str, Any] = openclarify.analyze(offline(version, name, models), dataset).to_dict()
     return result
@@ -219,7 +232,8 @@ def _analysis(version: str, name: str, url_csv: str, url_json: str) -> dict[str,
 
 def analysis(version: str, name: str, models: dict[str, str]) -> dict[str, Any]:
     """``analysis.json`` of one case (each case is analysed once per module)."""
-    return copy.deepcopy(_analysis(version, name, models["text/csv"], models["application/json"]))
+    urls = (models["text/csv"], models["application/json"], models[TIME_SERIES])
+    return copy.deepcopy(_analysis(version, name, *urls))
 
 
 # --------------------------------------------------------------------------------------
@@ -256,13 +270,22 @@ def test_config_runs_unchanged(version: str, name: str, models: dict[str, str]) 
     for method, section in METHOD_SECTIONS.items():
         if method not in original["methods"]:
             continue
-        if method in ("shap", "pdp"):
+        if method in ("shap", "pdp", "asymmetric_shapley_value"):
             assert section in result["explanations"], (method, list(result["explanations"]))
         else:
             groups = result[section]["facets"]["Gender"]
             assert [g["value_or_threshold"] for g in groups] == ["Female"]
             values = [m["value"] for m in groups[0]["metrics"] if m.get("value") is not None]
             assert values and all(math.isfinite(v) for v in values if isinstance(v, float))
+    if "asymmetric_shapley_value" in original["methods"]:
+        asv = original["methods"]["asymmetric_shapley_value"]
+        assert result["explanations"]["asymmetric_shapley_value"] == {
+            "direction": asv["direction"],
+            "granularity": asv["granularity"],
+            "explanation_results_path": (
+                f"asymmetric_shapley_value/{asv['granularity']}_{asv['direction']}/out.jsonl"
+            ),
+        }
     if "shap" in original["methods"]:
         shap = result["explanations"]["kernel_shap"]
         (label,) = shap
