@@ -227,8 +227,3 @@ def test_refusals(server: ForecastServer, tmp_path: Path) -> None:
     headers = data.config(server.url)
     headers["headers"] = headers["headers"][:3]
     assert "expected 6 names for a time-series dataset" in str(_refused(headers, dataset))
-
-
-def test_spark_is_refused_clearly(server: ForecastServer, tmp_path: Path) -> None:
-    refused = _refused(data.config(server.url), data.write(tmp_path, "columns"), backend="spark")
-    assert "not supported yet: asymmetric Shapley values on the spark backend" in str(refused)

@@ -1,4 +1,4 @@
-"""``--backend spark``: bias counts, SHAP and PDP computed by Spark tasks, merged on the driver.
+"""``--backend spark``: bias counts, SHAP, PDP and ASV computed by Spark tasks, merged on the driver.
 
 Imported only when that backend is chosen; ``pyspark`` (the ``spark`` extra)
 is imported only when a session is made (:func:`spark_session`), so importing
@@ -14,7 +14,9 @@ this package does not import it.  Which module to open for what:
   the neighbour search on the driver;
 * :mod:`.shap` — :func:`spark_shap`: records explained per partition;
 * :mod:`.pdp` — :func:`spark_pdp`: the grid scored per partition, summed on
-  the driver in the local order.
+  the driver in the local order;
+* :mod:`.asv` — ``spark_asymmetric``: time-series items planned on the driver,
+  their records forecast per task (imported by the ASV unit directly).
 """
 
 from .bias import spark_bias_sections, why_not_on_spark

@@ -19,7 +19,7 @@ order, so a run is reproducible (the ASV config has no seed key; :data:`SEED` is
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -43,7 +43,17 @@ if TYPE_CHECKING:
     from ...config import AsymmetricShapleyValueConfig
     from ...predict.timeseries import RecordTemplate
 
-__all__ = ["RECORDS_PER_CALL", "SEED", "ItemExplanation", "explain_items", "item_order"]
+__all__ = [
+    "RECORDS_PER_CALL",
+    "SEED",
+    "ItemExplanation",
+    "ItemPlan",
+    "chunks",
+    "explain_chunk",
+    "explain_items",
+    "item_order",
+    "plan_items",
+]
 
 #: Seed of the sampled orderings.
 SEED: Final = 0
@@ -113,6 +123,83 @@ def _game(
     return mixed_game(parts, games[0].n_players), exact
 
 
+@dataclass(frozen=True)
+class ItemPlan:
+    """What one item needs from the model: its game and the rendered record of every coalition."""
+
+    item: TimeSeriesItem
+    players: ItemGame
+    game: Game
+    exact: bool
+    records: list[str]
+
+    def explain(self, values: NDArray[np.float64]) -> ItemExplanation:
+        """The attributions from the forecasts ``values`` of :attr:`records` (in order)."""
+        return ItemExplanation(
+            self.item, self.players, values[0], self.game.weights @ values, values[1], self.exact
+        )
+
+
+def plan_items(
+    dataset: TimeSeriesDataset, asv: AsymmetricShapleyValueConfig, records: RecordTemplate
+) -> Iterator[ItemPlan]:
+    """Every item's :class:`ItemPlan`, in :func:`item_order` (sampling draws in that order)."""
+    rng = np.random.default_rng(SEED)
+    fine = asv.granularity == "fine_grained"
+    cache: dict[tuple[int, ...], tuple[Game, bool]] = {}
+    for item in item_order(dataset):
+        per_direction = [item_game(item, asv.granularity, d) for d in _directions(asv.direction)]
+        shape = (len(item.target), item.n_steps, item.related.shape[0], len(item.statics))
+        cached = cache.get(shape)
+        if cached is None:
+            cached = _game(per_direction, asv.num_samples if fine else None, rng)
+            if cached[1]:  # exact games depend on the shape only
+                cache[shape] = cached
+        game, exact = cached
+        baseline = item_baseline(item, asv, explains_statics=fine)
+        targets, related, statics = masked_inputs(item, baseline, per_direction[0], game.coalitions)
+        start = item.timestamps[0]
+        rendered = [
+            records.render(start, targets[c], related[c], statics[c])
+            for c in range(len(game.coalitions))
+        ]
+        yield ItemPlan(item, per_direction[0], game, exact, rendered)
+
+
+def chunks(plans: Iterable[ItemPlan], records_per_call: int) -> Iterator[list[ItemPlan]]:
+    """Consecutive items, about ``records_per_call`` records per chunk (an item is never split)."""
+    chunk: list[ItemPlan] = []
+    size = 0
+    for plan in plans:
+        if chunk and size + len(plan.records) > records_per_call:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(plan)
+        size += len(plan.records)
+    if chunk:
+        yield chunk
+
+
+def explain_chunk(chunk: Sequence[ItemPlan], values: NDArray[np.float64]) -> list[ItemExplanation]:
+    """Split one chunk's forecasts back to its items."""
+    out = []
+    start = 0
+    for plan in chunk:
+        out.append(plan.explain(values[start : start + len(plan.records)]))
+        start += len(plan.records)
+    return out
+
+
+def log_summary(explanations: Sequence[ItemExplanation], log: logging.Logger) -> None:
+    exact_items = sum(e.exact for e in explanations)
+    log.info(
+        "Asymmetric Shapley values of %d items (%d exact, %d sampled)",
+        len(explanations),
+        exact_items,
+        len(explanations) - exact_items,
+    )
+
+
 def explain_items(
     dataset: TimeSeriesDataset,
     asv: AsymmetricShapleyValueConfig,
@@ -137,53 +224,8 @@ def explain_items(
     records_per_call:
         Records per forecaster call (items are never split across calls).
     """
-    log = log or logging.getLogger("openclarify")
-    rng = np.random.default_rng(SEED)
-    fine = asv.granularity == "fine_grained"
-    cache: dict[tuple[int, ...], tuple[Game, bool]] = {}
-    pending: list[tuple[TimeSeriesItem, ItemGame, Game, bool, list[str]]] = []
     out: list[ItemExplanation] = []
-    n_records = 0
-
-    def flush() -> None:
-        nonlocal n_records
-        flat = [r for *_, rendered in pending for r in rendered]
-        values = forecaster(flat)
-        start = 0
-        for item, players, game, exact, rendered in pending:
-            v = values[start : start + len(rendered)]
-            start += len(rendered)
-            out.append(ItemExplanation(item, players, v[0], game.weights @ v, v[1], exact))
-        pending.clear()
-        n_records = 0
-
-    for item in item_order(dataset):
-        per_direction = [item_game(item, asv.granularity, d) for d in _directions(asv.direction)]
-        shape = (len(item.target), item.n_steps, item.related.shape[0], len(item.statics))
-        cached = cache.get(shape)
-        if cached is None:
-            cached = _game(per_direction, asv.num_samples if fine else None, rng)
-            if cached[1]:  # exact games depend on the shape only
-                cache[shape] = cached
-        game, exact = cached
-        baseline = item_baseline(item, asv, explains_statics=fine)
-        targets, related, statics = masked_inputs(item, baseline, per_direction[0], game.coalitions)
-        start = item.timestamps[0]
-        rendered = [
-            records.render(start, targets[c], related[c], statics[c])
-            for c in range(len(game.coalitions))
-        ]
-        if pending and n_records + len(rendered) > records_per_call:
-            flush()
-        pending.append((item, per_direction[0], game, exact, rendered))
-        n_records += len(rendered)
-    if pending:
-        flush()
-    exact_items = sum(e.exact for e in out)
-    log.info(
-        "Asymmetric Shapley values of %d items (%d exact, %d sampled)",
-        len(out),
-        exact_items,
-        len(out) - exact_items,
-    )
+    for chunk in chunks(plan_items(dataset, asv, records), records_per_call):
+        out.extend(explain_chunk(chunk, forecaster([r for plan in chunk for r in plan.records])))
+    log_summary(out, log or logging.getLogger("openclarify"))
     return out

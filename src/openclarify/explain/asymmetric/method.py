@@ -63,11 +63,15 @@ class AsymmetricShapleyMethod:
                 "describe the item id, timestamp and target paths in time_series_data_config",
             )
         if backend == "spark":
-            raise ConfigError(
-                "--backend",
-                "not supported yet: asymmetric Shapley values on the spark backend",
-                "use --backend local (the default) for time-series explanations",
-            )
+            from ...backend.spark import why_no_spark_shap
+
+            reason = why_no_spark_shap(config)  # the same rule: no shadow endpoint per task
+            if reason is not None:
+                raise ConfigError(
+                    "--backend",
+                    f"the spark backend cannot run this analysis exactly: {reason}",
+                    "use --backend local for it",
+                )
         check_time_series_config(config)
         check_baseline(_asv(config), len(config.time_series_data_config.static_covariates or ()))
 
@@ -79,21 +83,26 @@ class AsymmetricShapleyMethod:
 
         config = data.config
         asv = _asv(config)
-        session = data.session
-        assert session is not None
         dataset = read_time_series(config, data.path)
         data.log.info("Loaded %d time-series items", len(dataset.items))
-        horizon: list[int] = []
+        if data.spark is not None:
+            from ...backend.spark.asv import spark_asymmetric
 
-        def forecaster(records: list[str]) -> NDArray[np.float64]:
-            output = session.outputs(pd.DataFrame({RECORD_COLUMN: records}), verbose=False)
-            values = forecast_matrix(output, len(records), horizon[0] if horizon else None)
-            horizon[:1] = [values.shape[1]]
-            return values
+            explanations = spark_asymmetric(config, dataset, spark=data.spark, log=data.log)
+        else:
+            session = data.session
+            assert session is not None
+            horizon: list[int] = []
 
-        explanations = explain_items(
-            dataset, asv, record_template(config), forecaster, log=data.log
-        )
+            def forecaster(records: list[str]) -> NDArray[np.float64]:
+                output = session.outputs(pd.DataFrame({RECORD_COLUMN: records}), verbose=False)
+                values = forecast_matrix(output, len(records), horizon[0] if horizon else None)
+                horizon[:1] = [values.shape[1]]
+                return values
+
+            explanations = explain_items(
+                dataset, asv, record_template(config), forecaster, log=data.log
+            )
         path = results_path(asv)
         section = {
             "direction": asv.direction,
