@@ -27,10 +27,16 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# A sample with its own run.py runs that; one with its own serve.py (time_series) gets that
+# model started on 127.0.0.1:8766 first.
 run: $(STAMP)
 	@sample=sample_configs/$(SAMPLE); \
 	if [ -f $$sample/run.py ]; then $(BIN)/python $$sample/run.py out/$(SAMPLE); exit $$?; fi; \
-	data=$$(ls $$sample | grep -v -e analysis_config.json -e README.md | head -1); \
+	data=$$(ls $$sample | grep -v -e analysis_config.json -e README.md -e serve.py | head -1); \
+	if [ -f $$sample/serve.py ]; then \
+	    $(BIN)/python $$sample/serve.py --port 8766 >/dev/null & server=$$!; trap "kill $$server" EXIT; \
+	    for i in 1 2 3 4 5 6 7 8 9 10; do $(BIN)/python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8766/ping', timeout=1)" 2>/dev/null && break; sleep 0.3; done; \
+	fi; \
 	echo "Running $$sample/analysis_config.json on $$sample/$$data"; \
 	$(BIN)/openclarify analyze --config $$sample/analysis_config.json --dataset $$sample/$$data --output out/$(SAMPLE)
 

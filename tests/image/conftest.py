@@ -132,15 +132,15 @@ def message(base: Path) -> str:
     return (base / "output" / "message").read_text().rstrip("\n")
 
 
-@pytest.fixture(scope="session")
-def model_server() -> Iterator[str]:
-    """The sample model server on 127.0.0.1:8765 (the port the sample configs name)."""
+@contextlib.contextmanager
+def _sample_server(script: Path, port: int) -> Iterator[str]:
+    """A sample's ``serve.py`` on 127.0.0.1:``port`` (the port its config names)."""
     server = subprocess.Popen(
-        [sys.executable, str(SAMPLES / "local_model_server" / "serve.py"), "--port", "8765"],
+        [sys.executable, str(script), "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = "http://127.0.0.1:8765"
+    url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
             try:
@@ -149,11 +149,25 @@ def model_server() -> Iterator[str]:
             except OSError:
                 time.sleep(0.1)
         else:
-            raise AssertionError("the sample model server did not start")
+            raise AssertionError(f"the sample server {script.parent.name} did not start")
         yield url
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def model_server() -> Iterator[str]:
+    """The sample model server on 127.0.0.1:8765 (the port the sample configs name)."""
+    with _sample_server(SAMPLES / "local_model_server" / "serve.py", 8765) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def forecast_server() -> Iterator[str]:
+    """The time-series sample's forecaster on 127.0.0.1:8766 (the port its config names)."""
+    with _sample_server(SAMPLES / "time_series" / "serve.py", 8766) as url:
+        yield url
 
 
 # ---------------------------------------------------------------------------

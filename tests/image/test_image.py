@@ -33,9 +33,14 @@ from .conftest import (
     sample_data,
 )
 
-#: Cases whose config calls the sample model server (``predictor.openclarify``):
-#: the container reaches it on the host's loopback, so they run with --network host.
-MODEL_CASES = {"local_model_server", "explain_local_model"}
+#: Cases whose config calls a sample model server (``predictor.openclarify``), with the
+#: fixture that starts it: the container reaches it on the host's loopback, so they run
+#: with --network host.
+MODEL_CASES = {
+    "local_model_server": "model_server",
+    "explain_local_model": "model_server",
+    "time_series": "forecast_server",
+}
 #: Report files carry the time they were made (PDF metadata, the page's footer), so
 #: they are compared by name; every result file is compared byte for byte.
 REPORT_SUFFIXES = (".html", ".ipynb", ".pdf")
@@ -56,7 +61,7 @@ def test_sample_config_gives_the_same_bytes_in_the_image(
 ) -> None:
     network = "none"
     if case in MODEL_CASES:
-        request.getfixturevalue("model_server")
+        request.getfixturevalue(MODEL_CASES[case])
         network = "host"
     config = SAMPLES / case / "analysis_config.json"
     data = sample_data(case)
