@@ -8,7 +8,8 @@ series with four placeholders, each replaced by compact JSON:
     The item's first timestamp, as written in the dataset (a JSON string when the
     dataset has strings).
 ``$target_time_series``
-    The observed target, a list of numbers (the future steps are not sent).
+    The observed target, a list of numbers (the future steps are not sent); numbers
+    in their shortest exact form (``1.0`` is written ``1``, as for tabular requests).
 ``$related_time_series``
     One list per related series, in config order, over every step including the
     future ones (the covariates the forecast needs).
@@ -46,12 +47,15 @@ from typing import TYPE_CHECKING, Any, Final
 import jmespath
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from jmespath.exceptions import JMESPathError
 from numpy.typing import NDArray
 
 from ..errors import ConfigError, PredictorError
 from .parse import ResponseParser
 from .serialize import JSON, JSONLINES
+from .tokens import JSON_DIALECT, join, token_columns, wrap
 
 if TYPE_CHECKING:
     from ..config import AnalysisConfig, PredictorConfig
@@ -156,17 +160,62 @@ class RecordTemplate:
         statics: Sequence[Any],
     ) -> str:
         """The record's JSON text (see the module docstring for each placeholder)."""
-        values = {}
-        for word in self.template.words:
+        return self.render_many(start, target[None, :], related[None, :, :], [statics])[0]
+
+    def render_many(
+        self,
+        start: Any,
+        targets: NDArray[np.float64],
+        related: NDArray[np.float64],
+        statics: Sequence[Sequence[Any]],
+    ) -> list[str]:
+        """The records of one item's masked copies: targets ``(C, T_obs)``, related ``(C, R, T)``.
+
+        Numbers are written by Arrow in C (shortest text that reads back to the same
+        double, :mod:`openclarify.predict.tokens`), a whole item at a time: rendering
+        is most of the work of an explanation with many coalitions.
+        """
+        n = len(targets)
+        parts: list[pa.Array | str] = [self.template.literals[0]]
+        for word, literal in zip(self.template.words, self.template.literals[1:], strict=True):
             if word == START_TIME:
-                values[word] = _json(start)
+                parts.append(_json(start))
             elif word == TARGET:
-                values[word] = _json(target.tolist())
+                parts.append(_number_lists(targets))
             elif word == RELATED:
-                values[word] = _json(related.tolist())
+                n_series = related.shape[1]
+                inner = _number_lists(related.reshape(n * n_series, related.shape[2]))
+                parts.append(_group(inner, n, n_series))
             else:
-                values[word] = _json(list(statics))
-        return self.template.render(values)
+                texts = {_json(list(row)) for row in statics}
+                if len(texts) == 1:
+                    parts.append(texts.pop())
+                else:
+                    parts.append(pa.array([_json(list(row)) for row in statics], pa.string()))
+            parts.append(literal)
+        parts = [p for p in parts if not (isinstance(p, str) and p == "")]
+        if not any(isinstance(p, pa.Array) for p in parts):
+            return ["".join(str(p) for p in parts)] * n
+        rendered: list[str] = join(parts, "").to_pylist()
+        return rendered
+
+
+def _number_lists(values: NDArray[np.float64]) -> pa.Array:
+    """``[v1,...,vK]`` for every row of ``values`` (shape ``(C, K)``)."""
+    rows, width = values.shape
+    if width == 0:
+        return pa.array(["[]"] * rows, pa.string())
+    (tokens,) = token_columns(pd.DataFrame({"v": values.reshape(-1)}), JSON_DIALECT)
+    return _group(tokens, rows, width)
+
+
+def _group(texts: pa.Array, rows: int, width: int) -> pa.Array:
+    """``[t1,...,t_width]`` for every consecutive ``width`` texts."""
+    if width == 0:
+        return pa.array(["[]"] * rows, pa.string())
+    offsets = pa.array(np.arange(0, rows * width + 1, width, dtype=np.int32))
+    lists = pa.ListArray.from_arrays(offsets, texts)
+    return wrap("[", pc.binary_join(lists, ","), "]")
 
 
 def _content_type(predictor: PredictorConfig) -> str:

@@ -158,11 +158,7 @@ def plan_items(
         game, exact = cached
         baseline = item_baseline(item, asv, explains_statics=fine)
         targets, related, statics = masked_inputs(item, baseline, per_direction[0], game.coalitions)
-        start = item.timestamps[0]
-        rendered = [
-            records.render(start, targets[c], related[c], statics[c])
-            for c in range(len(game.coalitions))
-        ]
+        rendered = records.render_many(item.timestamps[0], targets, related, statics)
         yield ItemPlan(item, per_direction[0], game, exact, rendered)
 
 

@@ -138,12 +138,13 @@ def masked_inputs(
     n_related, n_steps = item.related.shape
     actual = np.concatenate([item.target, item.related.reshape(-1)])
     base = np.concatenate([baseline.target, baseline.related.reshape(-1)])
-    on = (coalitions.astype(np.int64) @ game.cells.astype(np.int64)) > 0
+    # float products go through BLAS (integer matrix products do not); counts are exact
+    on = (coalitions.astype(np.float64) @ game.cells.astype(np.float64)) > 0
     values = np.where(on, actual, base)
     targets = values[:, :n_obs]
     related = values[:, n_obs:].reshape(len(coalitions), n_related, n_steps)
     owned: NDArray[np.bool_] = np.asarray(game.static_cells.any(axis=0), dtype=bool)
-    static_on = (coalitions.astype(np.int64) @ game.static_cells.astype(np.int64)) > 0
+    static_on = (coalitions.astype(np.float64) @ game.static_cells.astype(np.float64)) > 0
     statics = [
         tuple(
             item.statics[j] if (not owned[j] or row[j]) else baseline.statics[j]
