@@ -159,54 +159,54 @@ class RecordTemplate:
         related: NDArray[np.float64],
         statics: Sequence[Any],
     ) -> str:
-        """The record's JSON text (see the module docstring for each placeholder)."""
-        return self.render_many(start, target[None, :], related[None, :, :], [statics])[0]
+        """One record's JSON text (see the module docstring for each placeholder)."""
+        cells = np.concatenate([target, related.reshape(-1)])
+        shape = (len(target), related.shape[0], related.shape[1])
+        present = np.ones((1, len(cells)), dtype=bool)
+        return self.render_many(start, cells, cells, present, shape, [tuple(statics)])[0]
 
     def render_many(
         self,
         start: Any,
-        targets: NDArray[np.float64],
-        related: NDArray[np.float64],
+        actual: NDArray[np.float64],
+        baseline: NDArray[np.float64],
+        present: NDArray[np.bool_],
+        shape: tuple[int, int, int],
         statics: Sequence[Sequence[Any]],
     ) -> list[str]:
-        """The records of one item's masked copies: targets ``(C, T_obs)``, related ``(C, R, T)``.
+        """The records of one item's masked copies, one per row of ``present``.
 
-        Numbers are written by Arrow in C (shortest text that reads back to the same
-        double, :mod:`openclarify.predict.tokens`), a whole item at a time: rendering
-        is most of the work of an explanation with many coalitions.
+        ``actual`` and ``baseline`` are the item's series cells (the target's
+        ``T_obs`` steps, then each of the ``R`` related series' ``T`` steps:
+        ``shape = (T_obs, R, T)``); a copy takes ``actual`` where ``present``.  Each
+        value is written once, by Arrow in C (shortest text that reads back to the
+        same double, :mod:`openclarify.predict.tokens`), and the copies are put
+        together from those texts: rendering is most of the local work of an
+        explanation with many coalitions.
         """
-        n = len(targets)
+        n_obs, n_series, n_steps = shape
+        n, width = present.shape
+        values = np.concatenate([actual, baseline])
+        (texts,) = token_columns(pd.DataFrame({"v": values}), JSON_DIALECT)
+        index = np.where(present, np.arange(width), width + np.arange(width))
         parts: list[pa.Array | str] = [self.template.literals[0]]
         for word, literal in zip(self.template.words, self.template.literals[1:], strict=True):
             if word == START_TIME:
                 parts.append(_json(start))
             elif word == TARGET:
-                parts.append(_number_lists(targets))
+                parts.append(_group(pc.take(texts, index[:, :n_obs].reshape(-1)), n, n_obs))
             elif word == RELATED:
-                n_series = related.shape[1]
-                inner = _number_lists(related.reshape(n * n_series, related.shape[2]))
-                parts.append(_group(inner, n, n_series))
+                cells = pc.take(texts, index[:, n_obs:].reshape(-1))
+                parts.append(_group(_group(cells, n * n_series, n_steps), n, n_series))
             else:
-                texts = {_json(list(row)) for row in statics}
-                if len(texts) == 1:
-                    parts.append(texts.pop())
-                else:
-                    parts.append(pa.array([_json(list(row)) for row in statics], pa.string()))
+                rows = [_json(list(row)) for row in statics]
+                parts.append(rows[0] if len(set(rows)) == 1 else pa.array(rows, pa.string()))
             parts.append(literal)
         parts = [p for p in parts if not (isinstance(p, str) and p == "")]
         if not any(isinstance(p, pa.Array) for p in parts):
             return ["".join(str(p) for p in parts)] * n
         rendered: list[str] = join(parts, "").to_pylist()
         return rendered
-
-
-def _number_lists(values: NDArray[np.float64]) -> pa.Array:
-    """``[v1,...,vK]`` for every row of ``values`` (shape ``(C, K)``)."""
-    rows, width = values.shape
-    if width == 0:
-        return pa.array(["[]"] * rows, pa.string())
-    (tokens,) = token_columns(pd.DataFrame({"v": values.reshape(-1)}), JSON_DIALECT)
-    return _group(tokens, rows, width)
 
 
 def _group(texts: pa.Array, rows: int, width: int) -> pa.Array:

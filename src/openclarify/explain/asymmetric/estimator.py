@@ -157,8 +157,15 @@ def plan_items(
                 cache[shape] = cached
         game, exact = cached
         baseline = item_baseline(item, asv, explains_statics=fine)
-        targets, related, statics = masked_inputs(item, baseline, per_direction[0], game.coalitions)
-        rendered = records.render_many(item.timestamps[0], targets, related, statics)
+        inputs = masked_inputs(item, baseline, per_direction[0], game.coalitions)
+        rendered = records.render_many(
+            item.timestamps[0],
+            inputs.actual,
+            inputs.baseline,
+            inputs.present,
+            (len(item.target), item.related.shape[0], item.n_steps),
+            inputs.statics,
+        )
         yield ItemPlan(item, per_direction[0], game, exact, rendered)
 
 

@@ -122,27 +122,43 @@ def item_game(item: TimeSeriesItem, granularity: str, direction: str) -> ItemGam
     )
 
 
+@dataclass(frozen=True)
+class MaskedInputs:
+    """The inputs of every coalition, as a choice between the item's values and the baseline.
+
+    Attributes
+    ----------
+    actual, baseline:
+        The series cells, ``(T_obs + R·T,)``: target first, then each related series.
+    present:
+        ``bool`` of shape ``(C, T_obs + R·T)``: the cell takes ``actual`` (else ``baseline``).
+    statics:
+        Per coalition, the static covariates (the item's where present or not a
+        player, the baseline's otherwise).
+    """
+
+    actual: NDArray[np.float64]
+    baseline: NDArray[np.float64]
+    present: NDArray[np.bool_]
+    statics: list[tuple[Any, ...]]
+
+
 def masked_inputs(
     item: TimeSeriesItem,
     baseline: ItemBaseline,
     game: ItemGame,
     coalitions: NDArray[np.bool_],
-) -> tuple[NDArray[np.float64], NDArray[np.float64], list[tuple[Any, ...]]]:
-    """The inputs of every coalition: targets ``(C, T_obs)``, related ``(C, R, T)``, statics.
+) -> MaskedInputs:
+    """The inputs of every coalition (rows of ``coalitions``).
 
     A cell takes the item's value when a player of the coalition owns it, the
     baseline otherwise; a static covariate nobody owns (``timewise``) keeps the
     item's value.
     """
-    n_obs = len(item.target)
-    n_related, n_steps = item.related.shape
     actual = np.concatenate([item.target, item.related.reshape(-1)])
     base = np.concatenate([baseline.target, baseline.related.reshape(-1)])
     # float products go through BLAS (integer matrix products do not); counts are exact
-    on = (coalitions.astype(np.float64) @ game.cells.astype(np.float64)) > 0
-    values = np.where(on, actual, base)
-    targets = values[:, :n_obs]
-    related = values[:, n_obs:].reshape(len(coalitions), n_related, n_steps)
+    present = (coalitions.astype(np.float64) @ game.cells.astype(np.float64)) > 0
     owned: NDArray[np.bool_] = np.asarray(game.static_cells.any(axis=0), dtype=bool)
     static_on = (coalitions.astype(np.float64) @ game.static_cells.astype(np.float64)) > 0
     statics = [
@@ -152,4 +168,4 @@ def masked_inputs(
         )
         for row in static_on
     ]
-    return targets, related, statics
+    return MaskedInputs(actual, base, present, statics)
