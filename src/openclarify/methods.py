@@ -32,6 +32,7 @@ from .errors import ConfigError
 if TYPE_CHECKING:
     from .config import AnalysisConfig
     from .data.table import BiasTable
+    from .data.timeseries import TimeSeriesDataset
     from .locations import Locations
     from .predict.session import ModelSession
     from .results import AnalysisResult
@@ -79,6 +80,7 @@ class JobData:
     #: The Spark session on ``--backend spark``.
     spark: Any = None
     _table: BiasTable | None = field(default=None, repr=False)
+    _time_series: TimeSeriesDataset | None = field(default=None, repr=False)
 
     @property
     def table_loaded(self) -> bool:
@@ -104,6 +106,15 @@ class JobData:
                     seconds,
                 )
         return self._table
+
+    def time_series(self) -> TimeSeriesDataset:
+        """The items of a ``time_series_data_config`` dataset (read once)."""
+        if self._time_series is None:
+            from .data.timeseries import read_time_series
+
+            self._time_series = read_time_series(self.config, self.path)
+            self.log.info("Loaded %d time-series items", len(self._time_series.items))
+        return self._time_series
 
     def replace_table(self, table: BiasTable) -> None:
         """The table with columns added by an earlier stage (the model's predictions)."""

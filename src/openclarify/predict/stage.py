@@ -27,6 +27,7 @@ def model_stage(data: JobData, *, needs_predictions: bool, log: logging.Logger) 
     if data.config.is_time_series:  # items, not a table: the method renders its records
         from .timeseries import RECORD_COLUMN
 
+        data.time_series()  # read (and checked) before a shadow endpoint is created
         features = [RECORD_COLUMN]
     else:
         features = list(data.table().feature_columns)

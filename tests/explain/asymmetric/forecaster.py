@@ -79,6 +79,7 @@ class ForecastServer:
     model: Callable[[dict[str, Any]], list[float]]
     url: str = ""
     bodies: list[bytes] = field(default_factory=list)
+    pings: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -97,6 +98,8 @@ def _handler(state: ForecastServer) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
         def do_GET(self) -> None:
+            with state.lock:
+                state.pings += 1
             self._reply(200 if self.path == "/ping" else 404, b"")
 
         def do_POST(self) -> None:

@@ -18,7 +18,7 @@ import pytest
 import openclarify
 from openclarify.cli import main as cli_main
 from openclarify.container import SUCCESS_MESSAGE
-from openclarify.errors import ConfigError
+from openclarify.errors import ConfigError, DatasetError
 from tests.explain.asymmetric import data
 from tests.explain.asymmetric.forecaster import ForecastServer, H, forecast_server
 
@@ -227,3 +227,19 @@ def test_refusals(server: ForecastServer, tmp_path: Path) -> None:
     headers = data.config(server.url)
     headers["headers"] = headers["headers"][:3]
     assert "expected 6 names for a time-series dataset" in str(_refused(headers, dataset))
+
+
+def test_bad_data_is_refused_before_the_model_is_opened(
+    server: ForecastServer, tmp_path: Path
+) -> None:
+    rows = data.timestamp_records()
+    rows[3]["promo"] = "n/a"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(rows))
+    pings = server.pings
+    with pytest.raises(DatasetError, match="'promo' values must be numbers, found str"):
+        openclarify.analyze(data.config(server.url), path)
+    # the model was never opened (no /ping): a shadow endpoint would not have been created
+    assert server.pings == pings
+    openclarify.analyze(data.config(server.url), data.write(tmp_path, "timestamp_records"))
+    assert server.pings == pings + 1  # a good dataset does open it (the check can fail)

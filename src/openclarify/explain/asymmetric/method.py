@@ -76,15 +76,13 @@ class AsymmetricShapleyMethod:
         check_baseline(_asv(config), len(config.time_series_data_config.static_covariates or ()))
 
     def run(self, data: JobData, earlier: AnalysisResult) -> AnalysisResult:
-        from ...data.timeseries import read_time_series
         from ...predict.timeseries import RECORD_COLUMN, forecast_matrix, record_template
         from .estimator import explain_items
         from .lines import out_jsonl
 
         config = data.config
         asv = _asv(config)
-        dataset = read_time_series(config, data.path)
-        data.log.info("Loaded %d time-series items", len(dataset.items))
+        dataset = data.time_series()
         if data.spark is not None:
             from ...backend.spark.asv import spark_asymmetric
 
