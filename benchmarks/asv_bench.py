@@ -12,7 +12,7 @@ the analysing process.
     python benchmarks/asv_bench.py --items 1000 --steps 48 --related 3
 
 Measured (2 cores shared with other jobs, load average ≈ 10): 1000 items, 625 coalitions
-each (12 blocks of 3 future players, 36 of 4: 2 + 36·14 + 12·6), 625,000 records in 252
+each (36 blocks of 4 players, 12 future blocks of 3: 1 + 36·15 + 12·7), 625,000 records in 252
 requests of ~2,480 records, 223 s wall, 535 MB peak RSS; 200 items 39 s, 416 MB.  Before
 the records were assembled from one Arrow text per value, rendering alone took about
 0.4 ms per record (Python's float formatting).

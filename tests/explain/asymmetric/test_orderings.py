@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from openclarify.explain.asymmetric.orderings import (
+    exact_cost,
     exact_game,
     mixed_game,
+    sampled_cost,
     sampled_game,
 )
 
@@ -131,3 +133,11 @@ def test_mixture_is_the_average_of_both_directions() -> None:
 def test_blocks_must_partition_the_players() -> None:
     with pytest.raises(ValueError, match="partition"):
         exact_game([(0, 1)], 3)
+
+
+@pytest.mark.parametrize("blocks", [BLOCKS, [tuple(range(N))], [(0,), (1,), (2,), (3,), (4,)]])
+def test_costs_count_the_coalitions_evaluated(blocks: list[tuple[int, ...]]) -> None:
+    assert len(exact_game(blocks, N).coalitions) == exact_cost(blocks)
+    for k in (1, 3, 50):
+        sampled = sampled_game(blocks, N, k, np.random.default_rng(k))
+        assert len(sampled.coalitions) <= sampled_cost(blocks, k)
