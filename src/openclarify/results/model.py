@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from ..explain.analysis import ShapExplanation
 
 ANALYSIS_VERSION = "1.0"
+#: The one namespaced key of ``analysis.json`` holding what Clarify does not write.
+BEYOND_KEY = "openclarify"
 
 
 def json_value(value: float | int | None) -> float | int | str | None:
@@ -126,6 +128,9 @@ class AnalysisResult:
     notes: tuple[str, ...] = field(default=())
     #: Files written next to ``analysis.json``, in this order, before it.
     files: tuple[OutputFile, ...] = field(default=())
+    #: The opt-in statistics beyond Clarify (config key ``openclarify``), written as
+    #: the last key of ``analysis.json``, :data:`BEYOND_KEY`; ``None`` when not asked for.
+    beyond: dict[str, Any] | None = None
 
     @classmethod
     def combine(
@@ -143,7 +148,7 @@ class AnalysisResult:
         files: list[OutputFile] = []
         notes: list[str] = []
         for part in parts:
-            for name in ("pre_training", "post_training", "shap", "report_stats"):
+            for name in ("pre_training", "post_training", "shap", "report_stats", "beyond"):
                 value = getattr(part, name)
                 if value is not None:
                     if name in single:
@@ -172,6 +177,8 @@ class AnalysisResult:
             out["pre_training_bias_metrics"] = self.pre_training.to_dict()
         if self.explanations:
             out["explanations"] = self.explanations
+        if self.beyond is not None:
+            out[BEYOND_KEY] = self.beyond
         return out
 
     def metrics_frame(self) -> Any:
