@@ -185,11 +185,17 @@ class AnalysisResult:
         """Long pandas table: one row per (stage, facet, group, metric).
 
         Columns: ``stage, facet, value_or_threshold, metric, description,
-        value, error`` (``value`` is a float; ``±inf`` kept as floats).
+        value, error`` (``value`` is a float; ``±inf`` kept as floats).  With
+        ``openclarify.intersections`` the crossed groups follow (facet
+        ``"Sex & Age"``); with ``openclarify.uncertainty`` the columns
+        ``ci_low, ci_high, p_value, test, flags`` follow (``flags``: the
+        group's reliability flags joined by ``,``; ``""`` when none).
         """
         import pandas as pd
 
-        rows = []
+        from .beyond import group_records, intersection_groups, metric_statistics, number
+
+        rows: list[dict[str, Any]] = []
         for stage, section in (
             ("pre_training", self.pre_training),
             ("post_training", self.post_training),
@@ -212,6 +218,22 @@ class AnalysisResult:
                                 "error": metric.error,
                             }
                         )
+        for stage in ("pre_training", "post_training"):
+            for crossed_stage, facet, entry in intersection_groups(self.beyond):
+                if crossed_stage != stage:
+                    continue
+                for metric in entry.get("metrics") or []:
+                    rows.append(
+                        {
+                            "stage": stage,
+                            "facet": facet,
+                            "value_or_threshold": entry.get("value_or_threshold"),
+                            "metric": metric.get("name"),
+                            "description": metric.get("description"),
+                            "value": number(metric.get("value")),
+                            "error": metric.get("error"),
+                        }
+                    )
         columns = [
             "stage",
             "facet",
@@ -221,4 +243,30 @@ class AnalysisResult:
             "value",
             "error",
         ]
+        statistics = metric_statistics(self.beyond)
+        if statistics:
+            records = group_records(self.beyond)
+            for row in rows:
+                key = (str(row["stage"]), str(row["facet"]), str(row["value_or_threshold"]))
+                found = statistics.get((*key, str(row["metric"])), {})
+                interval = found.get("confidence_interval") or [None, None]
+                row["ci_low"], row["ci_high"] = number(interval[0]), number(interval[1])
+                row["p_value"] = number(found.get("p_value"))
+                row["test"] = found.get("test")
+                row["flags"] = ",".join(records.get(key, {}).get("flags") or [])
+            columns += ["ci_low", "ci_high", "p_value", "test", "flags"]
         return pd.DataFrame(rows, columns=columns)
+
+    def group_performance_frame(self) -> Any:
+        """Per-group performance (``openclarify.group_performance``) as a pandas table.
+
+        One row per facet group: ``facet, value_or_threshold, rows`` and, for each
+        of ``base_rate, acceptance_rate, tpr, fpr, precision, accuracy``, the value
+        and its interval (``<rate>_low``, ``<rate>_high``); NaN where undefined.
+        Empty without the opt-in.
+        """
+        import pandas as pd
+
+        from .beyond import performance_rows
+
+        return pd.DataFrame(performance_rows(self.beyond))
