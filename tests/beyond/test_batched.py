@@ -17,9 +17,7 @@ BATCHED = [spec for spec in METRICS if spec.batched is not None]
 
 def _scalar(spec, table: np.ndarray) -> float:
     counts = ConfusionCounts(table.sum(axis=0))
-    grouped = (
-        GroupedCounts(tuple(range(len(table) - 1)), table[1:]) if len(table) > 1 else None
-    )
+    grouped = GroupedCounts(tuple(range(len(table) - 1)), table[1:]) if len(table) > 1 else None
     try:
         return float(spec.compute(MetricInputs(counts, grouped)))
     except MetricFailure:
