@@ -139,7 +139,7 @@ def test_permutation_p_value_matches_the_enumerated_exact_p_value() -> None:
             exact += probability
     resamples = 20000
     permuted = permuted_tables(table, resamples, np.random.default_rng(6), stratified=False)
-    estimate = permutation_p_value(spec, table, permuted)
+    estimate = permutation_p_value(spec, split(table[np.newaxis], False), split(permuted, False))
     assert estimate is not None
     # Monte Carlo sd sqrt(p(1-p)/B) ≈ 0.0035; 4 sd plus the +1 of the estimator.
     assert abs(estimate - exact) <= 4 * math.sqrt(exact * (1 - exact) / resamples) + 2 / resamples
@@ -163,11 +163,12 @@ def test_p_values_are_calibrated_under_the_null() -> None:
         table = _null_table(rng, rows)
         p["DPL"].append(fisher_p_value(table, predicted=False))
         p["DPPL"].append(fisher_p_value(table, predicted=True))
-        permuted = permuted_tables(table, resamples, rng, stratified=False)
-        stratified = permuted_tables(table, resamples, rng, stratified=True)
+        observed = split(table[np.newaxis], True)
+        permuted = split(permuted_tables(table, resamples, rng, stratified=False), False)
+        stratified = split(permuted_tables(table, resamples, rng, stratified=True), True)
         for code in ("AD", "RD"):
-            p[code].append(permutation_p_value(BY_CODE[code], table, permuted))
-        p["CDDL"].append(permutation_p_value(BY_CODE["CDDL"], table, stratified))
+            p[code].append(permutation_p_value(BY_CODE[code], observed, permuted))
+        p["CDDL"].append(permutation_p_value(BY_CODE["CDDL"], observed, stratified))
     for code, values in p.items():
         values = np.array(values, dtype=float)
         for alpha in (0.05, 0.2, 0.5):

@@ -58,27 +58,38 @@ class CountedGroup:
     grouped: GroupedCounts | None
 
 
+Batch = tuple[Cells, Cells | None]
+
+
 @dataclass(frozen=True)
 class _Draws:
+    """One facet group's data and resamples, each as batched ``(cells, grouped)``."""
+
     table: Cells
-    bootstrap: Cells
-    permuted: Cells | None
-    stratified: Cells | None
+    observed: Batch
+    bootstrap: Batch
+    permuted: Batch | None
+    stratified: Batch | None
 
 
 def _draws(group: CountedGroup, specs: Sequence[MetricSpec], settings: UncertaintyConfig) -> _Draws:
     rng = group_generator(settings.setting("seed"), group.facet, group.value_or_threshold)
     resamples = settings.setting("resamples")
+    grouped = group.grouped is not None
     table = cell_table(group.counts, group.grouped)
-    boot = bootstrap_tables(table, resamples, rng)
+    boot = split(bootstrap_tables(table, resamples, rng), grouped)
     families = {s.family for s in specs}
-    permuted = permuted_tables(table, resamples, rng, False) if "errors" in families else None
-    stratified = (
-        permuted_tables(table, resamples, rng, True)
-        if "conditional" in families and group.grouped is not None
+    permuted = (
+        split(permuted_tables(table, resamples, rng, False), False)
+        if "errors" in families
         else None
     )
-    return _Draws(table, boot, permuted, stratified)
+    stratified = (
+        split(permuted_tables(table, resamples, rng, True), True)
+        if "conditional" in families and grouped
+        else None
+    )
+    return _Draws(table, split(table[np.newaxis], grouped), boot, permuted, stratified)
 
 
 def _interval(bounds: tuple[float, float] | None) -> list[Any] | None:
@@ -89,9 +100,9 @@ def _p_value(spec: MetricSpec, draws: _Draws) -> float | None:
     if spec.family in ("labels", "predictions"):
         return fisher_p_value(draws.table, predicted=spec.family == "predictions")
     if spec.family == "errors" and draws.permuted is not None:
-        return permutation_p_value(spec, draws.table, draws.permuted)
+        return permutation_p_value(spec, draws.observed, draws.permuted)
     if spec.family == "conditional" and draws.stratified is not None:
-        return permutation_p_value(spec, draws.table, draws.stratified)
+        return permutation_p_value(spec, draws.observed, draws.stratified)
     return None
 
 
@@ -104,7 +115,7 @@ def metric_statistics(
         out.update(confidence_interval=None, p_value=None, test=None, spans_fair_value=None)
         out["note"] = NO_TEST[spec.family] if spec.batched is None else f"not computed: {error}"
         return out
-    values = spec.batched(*split(draws.bootstrap, spec.needs == "groups"))
+    values = spec.batched(*draws.bootstrap)
     bounds = percentile_interval(values, level)
     out["confidence_interval"] = _interval(bounds)
     p_value = _p_value(spec, draws)
@@ -174,7 +185,7 @@ def rates(confusion: Cells) -> dict[str, FloatArray]:
 
 def _performance(group: CountedGroup, draws: _Draws, level: float) -> dict[str, Any]:
     observed = rates(group.counts.cells[1])
-    resampled = rates(draws.bootstrap.sum(axis=1)[:, 1])
+    resampled = rates(draws.bootstrap[0][:, 1])
     out: dict[str, Any] = {
         "value_or_threshold": group.value_or_threshold,
         "rows": group.counts.n(1),

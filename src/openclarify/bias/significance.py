@@ -29,7 +29,6 @@ import numpy as np
 import numpy.typing as npt
 
 from .registry import Family, MetricSpec
-from .resampling import split
 
 #: The ``test`` string written next to each p-value.
 TEST_NAME: dict[Family, str | None] = {
@@ -69,22 +68,25 @@ def _distance(values: npt.NDArray[np.float64], fair: float) -> npt.NDArray[np.fl
 
 
 def permutation_p_value(
-    spec: MetricSpec, table: npt.NDArray[np.int64], permuted: npt.NDArray[np.int64]
+    spec: MetricSpec,
+    observed: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64] | None],
+    permuted: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64] | None],
 ) -> float | None:
     """Monte Carlo permutation p-value of ``spec`` (``None`` when undefined).
 
-    The observed statistic is computed by the same batched arithmetic as the
-    permuted ones, so that a permutation reproducing the observed table ties
-    with it exactly (it must count as "at least as extreme").
+    ``observed`` and ``permuted`` are batched ``(cells, grouped)`` pairs
+    (:func:`~.resampling.split`), of the data (one table) and of the
+    permutations.  The observed statistic is computed by the same batched
+    arithmetic as the permuted ones, so that a permutation reproducing the
+    observed table ties with it exactly (it must count as "at least as extreme").
     """
     batched = spec.batched
     assert batched is not None
-    grouped = spec.needs == "groups"
-    observed = batched(*split(table[np.newaxis], grouped))[0]
-    if np.isnan(observed):
+    value = batched(*observed)[0]
+    if np.isnan(value):
         return None
-    values = batched(*split(permuted, grouped))
+    values = batched(*permuted)
     defined = values[~np.isnan(values)]
     fair = spec.fair_value
-    extreme = int(np.count_nonzero(_distance(defined, fair) >= _distance(np.array(observed), fair)))
+    extreme = int(np.count_nonzero(_distance(defined, fair) >= _distance(np.array(value), fair)))
     return (1 + extreme) / (1 + len(defined))
