@@ -307,3 +307,12 @@ def test_empty_crossings_are_left_out() -> None:
     # one-vs-rest × itself: of the four combinations only the two non-empty ones
     assert sorted(g["value_or_threshold"] for g in groups) == ["Female & Female", "Male & Male"]
     assert not math.isnan(groups[0]["metrics"][1]["value"])
+
+
+def test_the_key_without_bias_methods_is_refused() -> None:
+    raw = _raw("multiple_facets")
+    raw["methods"] = {"pdp": {"grid_resolution": 5, "features": ["Age"]}}
+    raw[BEYOND_KEY] = {"uncertainty": {}}
+    with pytest.raises(ConfigError) as info:
+        openclarify.analyze(raw, CASES / "multiple_facets" / "data")
+    assert info.value.where == "$.openclarify"
