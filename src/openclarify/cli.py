@@ -280,6 +280,40 @@ def _print_summary(result: AnalysisResult, output: str) -> None:
         )
         with pd.option_context("display.width", 200, "display.max_columns", 30):
             print(table.round(4).to_string())
+        if result.beyond is not None:
+            _print_beyond(frame, result)
+
+
+def _print_beyond(frame: Any, result: AnalysisResult) -> None:
+    """With ``openclarify``: intervals, p-values, flags and the per-group performance."""
+    import pandas as pd
+
+    performance = result.group_performance_frame()
+    if "ci_low" in frame.columns:
+        shown = frame[
+            ["facet", "value_or_threshold", "metric", "value", "ci_low", "ci_high", "p_value"]
+        ]
+        shown = shown.assign(flags=frame["flags"])
+        level = (result.beyond or {}).get("uncertainty", {}).get("confidence_level", 0.95)
+        print(f"\n{level:.0%} confidence intervals (bootstrap), p-values and reliability flags:")
+        with pd.option_context("display.width", 200, "display.max_rows", 500):
+            print(shown.round(4).to_string(index=False))
+    if len(performance):
+        print("\nPer-group performance (value [low, high]):")
+        rates = ("base_rate", "acceptance_rate", "tpr", "fpr", "precision", "accuracy")
+        table = performance[["facet", "value_or_threshold", "rows"]].copy()
+        for rate in rates:
+            table[rate] = [
+                f"{v:.3f} [{lo:.3f}, {hi:.3f}]"
+                for v, lo, hi in zip(
+                    performance[rate],
+                    performance[f"{rate}_low"],
+                    performance[f"{rate}_high"],
+                    strict=True,
+                )
+            ]
+        with pd.option_context("display.width", 250, "display.max_columns", 30):
+            print(table.to_string(index=False))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

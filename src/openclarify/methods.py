@@ -353,6 +353,16 @@ def plan_analysis(config: AnalysisConfig, backend: str = "local") -> Plan:
     report that cannot be rendered is noted in the log and the exit message.
     """
     requested = requested_methods(config)
+    extension = config.openclarify
+    bias = config.methods.pre_training_bias or config.methods.post_training_bias
+    if extension is not None and extension.active and bias is None:
+        # the statistics accompany bias metrics; without them the key would be ignored
+        raise ConfigError(
+            "$.openclarify",
+            "intervals, intersections and per-group performance accompany the bias metrics, "
+            "and no bias method is requested",
+            "add methods.pre_training_bias or methods.post_training_bias, or remove $.openclarify",
+        )
     for _, unit in requested:
         unit.check(config, backend)
     plan = Plan(tuple(Step(row, unit, unit.needs(config)) for row, unit in requested))

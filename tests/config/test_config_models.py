@@ -488,7 +488,8 @@ def test_message_unknown_top_level_key() -> None:
         PREFIX + "unknown key 'lable'; allowed keys here: dataset_type, dataset_uri, "
         "excluded_columns, facet, facet_dataset_uri, facet_headers, features, group_variable, "
         "headers, joinsource_name_or_index, label, label_values_or_threshold, methods, "
-        "predicted_label, predicted_label_dataset_uri, predicted_label_headers, predictor, "
+        "openclarify, predicted_label, predicted_label_dataset_uri, predicted_label_headers, "
+        "predictor, "
         "probability_threshold, segment_config, time_series_data_config, version"
     )
     assert error.fix == (

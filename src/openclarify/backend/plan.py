@@ -94,6 +94,9 @@ def why_not_streamed(config: Any, *, neighbours: bool = False) -> str | None:
         return "post-training predictions come from the model"
     if not neighbours and post is not None and any(spec.needs == "neighbours" for spec in post):
         return "the Flip Test (FT) needs all rows at once for its neighbour search"
+    extension = getattr(config, "openclarify", None)
+    if extension is not None and extension.intersections:
+        return "openclarify.intersections cross facet columns row by row, in memory"
     return None
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..bias.beyond import CountedGroup
 from ..bias.counts import ConfusionCounts, GroupedCounts, RowKeys
 from ..bias.engine import evaluate_group, failed_group
 from ..bias.registry import MetricSpec
@@ -25,12 +26,18 @@ Flips = Sequence[Sequence[Callable[[], Any]]]
 
 
 def finish_sections(
-    plan: ColumnPlan, rules: Rules, totals: Totals, flips: Flips | None = None
+    plan: ColumnPlan,
+    rules: Rules,
+    totals: Totals,
+    flips: Flips | None = None,
+    collect: list[CountedGroup] | None = None,
 ) -> Sections:
     """The sections from merged counts, through the same metric functions as in memory.
 
     ``flips[facet][group]`` computes FT for that group (a backend that gathers
     the feature rows gives them; without, FT is never requested here).
+    ``collect``, when given, receives every facet group's merged counts (for the
+    statistics beyond Clarify, :mod:`openclarify.bias.beyond`), in output order.
     """
     failure = None
     if rules.prediction is not None:
@@ -46,6 +53,7 @@ def finish_sections(
         totals,
         failure,
         flips,
+        collect,
     )
 
 
@@ -121,6 +129,7 @@ def _sections(
     totals: Totals,
     failure: str | None,
     flips: Flips | None = None,
+    collect: list[CountedGroup] | None = None,
 ) -> Sections:
     pre_facets: dict[str, tuple[FacetGroupResult, ...]] = {}
     post_facets: dict[str, tuple[FacetGroupResult, ...]] = {}
@@ -129,6 +138,10 @@ def _sections(
         if len(merged) != len(facet.groups):  # pragma: no cover - n_rows > 0 was checked
             raise AssertionError("every facet group is counted in every batch")
         rendered = [g.rendered for g in facet.groups]
+        if collect is not None:
+            collect.extend(
+                CountedGroup(facet.name, r, *c) for r, c in zip(rendered, merged, strict=True)
+            )
         if pre_specs is not None:
             pre_facets[facet.name] = tuple(
                 evaluate_group(pre_specs, r, *c) for r, c in zip(rendered, merged, strict=True)

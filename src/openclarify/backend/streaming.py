@@ -40,6 +40,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..bias.beyond import CountedGroup
 from ..data.stream import DEFAULT_BATCH_ROWS, Unsupported, open_source
 from ..errors import DatasetError
 from .decide import decide_rules, new_summaries, update_summaries
@@ -56,6 +57,7 @@ def stream_bias_sections(
     *,
     batch_rows: int = DEFAULT_BATCH_ROWS,
     log: logging.Logger | None = None,
+    collect: list[CountedGroup] | None = None,
 ) -> Sections | None:
     """Pre- and post-training sections of ``analysis.json``, reading record batches.
 
@@ -69,6 +71,10 @@ def stream_bias_sections(
         Rows per record batch; memory grows with it, results do not change.
     log:
         Where to say how the work was done (and why it was not, when it was not).
+    collect:
+        When given, receives every facet group's merged counts
+        (:class:`~openclarify.bias.beyond.CountedGroup`), for the statistics
+        beyond Clarify; they equal the in-memory counts.
 
     Returns
     -------
@@ -89,13 +95,19 @@ def stream_bias_sections(
         log.info("Bias metrics computed in memory: %s", reason)
         return None
     try:
-        return _stream(config, dataset, batch_rows, log)
+        return _stream(config, dataset, batch_rows, log, collect)
     except (Unsupported, TooManyValues) as exc:
         log.info("Bias metrics computed in memory: %s", exc)
         return None
 
 
-def _stream(config: Any, dataset: Path, batch_rows: int, log: logging.Logger) -> Sections:
+def _stream(
+    config: Any,
+    dataset: Path,
+    batch_rows: int,
+    log: logging.Logger,
+    collect: list[CountedGroup] | None = None,
+) -> Sections:
     started = time.perf_counter()
     source = open_source(config, dataset)
     plan = checked_plan(config, source)
@@ -118,4 +130,4 @@ def _stream(config: Any, dataset: Path, batch_rows: int, log: logging.Logger) ->
         summarised - started,
         time.perf_counter() - summarised,
     )
-    return finish_sections(plan, rules, totals)
+    return finish_sections(plan, rules, totals, collect=collect)

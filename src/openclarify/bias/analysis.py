@@ -34,10 +34,12 @@ from ..data.selection import (
 from ..data.table import BiasTable, FacetColumn
 from ..errors import AnalysisError
 from ..results import BiasSection, FacetGroupResult
+from .beyond import CountedGroup
 from .common import MetricValue
 from .counts import ConfusionCounts, GroupedCounts, RowKeys
 from .engine import GroupCodes, evaluate_group, failed_group
 from .fliptest import flip_test, numeric_feature_matrix
+from .intersections import JOINER, FacetGroups, crossed_groups, crossing_columns
 from .registry import MetricSpec
 
 BoolArray = npt.NDArray[np.bool_]
@@ -137,17 +139,41 @@ def _count_groups(keys: RowKeys, selections: list[Selection]) -> list[Counts]:
     return [keys.counts_for(s.mask) for s in selections]
 
 
+def single_facets(table: BiasTable) -> list[FacetGroups]:
+    """The configured facets' groups (Clarify's rules), in config order."""
+    return [FacetGroups(f.name, _groups_of(f), (f.name,)) for f in table.facets]
+
+
+def intersection_facets(
+    table: BiasTable, crossings: Sequence[Sequence[Any]], path: str = "$.openclarify.intersections"
+) -> list[FacetGroups]:
+    """The crossed facets of ``openclarify.intersections`` (see :mod:`.intersections`)."""
+    out = []
+    for i, crossing in enumerate(crossings):
+        columns = crossing_columns(table, crossing, f"{path}[{i}]")
+        names = tuple(c.name for c in columns)
+        parts = [_groups_of(c) for c in columns]
+        out.append(FacetGroups(JOINER.join(names), crossed_groups(parts), names))
+    return out
+
+
 def bias_sections(
     pre_specs: Sequence[MetricSpec] | None,
     post_specs: Sequence[MetricSpec] | None,
     table: BiasTable,
     labels: Labels,
     n_jobs: int | None = None,
+    *,
+    facets: Sequence[FacetGroups] | None = None,
+    collect: list[CountedGroup] | None = None,
 ) -> tuple[BiasSection | None, BiasSection | None]:
     """The pre- and post-training sections, counting every facet group once.
 
     Counts include predictions when available; pre-training metrics only read
     their label margins, so both stages share one pass over the rows.
+    ``facets`` defaults to the configured facets (:func:`single_facets`);
+    ``collect``, when given, receives every facet group's counts (for the
+    statistics beyond Clarify, :mod:`.beyond`).
     """
     y = labels.positive.mask
     yhat = labels.predicted if post_specs is not None else None
@@ -155,13 +181,18 @@ def bias_sections(
     keys = RowKeys.build(y, yhat, groups.codes if groups else None, groups.keys if groups else None)
     pre_facets: dict[str, tuple[FacetGroupResult, ...]] = {}
     post_facets: dict[str, tuple[FacetGroupResult, ...]] = {}
-    for facet in table.facets:
-        selections = _groups_of(facet)
-        counted = _count_groups(keys, selections)
+    for facet in single_facets(table) if facets is None else facets:
+        selections = facet.selections
+        counted_groups = _count_groups(keys, selections)
+        if collect is not None:
+            collect.extend(
+                CountedGroup(facet.name, s.rendered, *c)
+                for s, c in zip(selections, counted_groups, strict=True)
+            )
         if pre_specs is not None:
             pre_facets[facet.name] = tuple(
                 evaluate_group(pre_specs, s.rendered, *c)
-                for s, c in zip(selections, counted, strict=True)
+                for s, c in zip(selections, counted_groups, strict=True)
             )
         if post_specs is None:
             continue
@@ -171,10 +202,10 @@ def bias_sections(
                 failed_group(post_specs, s.rendered, message) for s in selections
             )
             continue
-        flip = _FlipTestRows(table, facet.name, yhat, n_jobs)
+        flip = _FlipTestRows(table, facet.excluded, yhat, n_jobs)
         post_facets[facet.name] = tuple(
             evaluate_group(post_specs, s.rendered, *c, flip.for_group(s.mask))
-            for s, c in zip(selections, counted, strict=True)
+            for s, c in zip(selections, counted_groups, strict=True)
         )
     pre = (
         BiasSection(labels.label_name, pre_facets, labels.positive.rendered)
@@ -190,13 +221,13 @@ def bias_sections(
 
 
 class _FlipTestRows:
-    """FT's numeric feature matrix for one facet, built once and only if asked."""
+    """FT's numeric feature matrix for one facet (its columns excluded), built once and only if asked."""
 
     def __init__(
-        self, table: BiasTable, facet_name: str, yhat: BoolArray, n_jobs: int | None
+        self, table: BiasTable, excluded: tuple[str, ...], yhat: BoolArray, n_jobs: int | None
     ) -> None:
         self._table = table
-        self._facet = facet_name
+        self._excluded = excluded
         self._yhat = yhat
         self._n_jobs = n_jobs
         self._matrix: npt.NDArray[np.float64] | None = None
@@ -204,7 +235,7 @@ class _FlipTestRows:
 
     def matrix(self) -> npt.NDArray[np.float64] | None:
         if not self._built:
-            columns = [c for c in self._table.feature_columns if c != self._facet]
+            columns = [c for c in self._table.feature_columns if c not in self._excluded]
             self._matrix = numeric_feature_matrix(self._table.frame[columns])
             self._built = True
         return self._matrix

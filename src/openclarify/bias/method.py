@@ -9,13 +9,15 @@ computes the per-group statistics the report shows (never failing the job).
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from ..methods import JobData, Needs
-from ..results import AnalysisResult
-from .analysis import bias_sections, resolve_labels
-from .registry import select
+from ..results import AnalysisResult, BiasSection
+from .analysis import bias_sections, intersection_facets, resolve_labels
+from .beyond import CountedGroup, beyond_section
+from .registry import MetricSpec, select
 
 if TYPE_CHECKING:
     from ..config import AnalysisConfig
@@ -65,6 +67,26 @@ class BiasMethod:
                 "bias analysis needs at least one facet",
                 'set e.g. [{"name_or_index": "Sex"}]',
             )
+        extension = config.openclarify
+        if (
+            extension is not None
+            and extension.group_performance is True
+            and config.methods.post_training_bias is None
+        ):
+            raise ConfigError(
+                "$.openclarify.group_performance",
+                "per-group performance needs predicted labels, i.e. methods.post_training_bias",
+                "add methods.post_training_bias (with $.predicted_label or $.predictor), "
+                "or remove group_performance",
+            )
+        if backend == "spark" and extension is not None and extension.intersections:
+            raise ConfigError(
+                "--backend",
+                "the spark backend does not compute openclarify.intersections (they cross "
+                "facet columns row by row, in memory); intervals, p-values and per-group "
+                "performance are computed on it",
+                "use --backend local for this config, or remove openclarify.intersections",
+            )
         if backend == "spark" and _needs_predictions(config):
             raise ConfigError(
                 "--backend",
@@ -80,21 +102,31 @@ class BiasMethod:
             from ..backend import stream_bias_sections
 
             started = time.perf_counter()
-            streamed = stream_bias_sections(data.config, data.path, log=data.log)
+            counted = _collector(data.config)
+            streamed = stream_bias_sections(data.config, data.path, log=data.log, collect=counted)
             if streamed is not None:
                 data.log.info(
                     "Bias metrics computed in %.2fs (streamed)", time.perf_counter() - started
                 )
-                return AnalysisResult(pre_training=streamed[0], post_training=streamed[1])
+                return AnalysisResult(
+                    pre_training=streamed[0],
+                    post_training=streamed[1],
+                    beyond=_beyond(data.config, *streamed, counted),
+                )
         return self._in_memory(data)
 
     def _on_spark(self, data: JobData) -> AnalysisResult:
         from ..backend.spark import spark_bias_sections
 
         started = time.perf_counter()
-        pre, post = spark_bias_sections(data.config, data.path, spark=data.spark, log=data.log)
+        counted = _collector(data.config)
+        pre, post = spark_bias_sections(
+            data.config, data.path, spark=data.spark, log=data.log, collect=counted
+        )
         data.log.info("Bias metrics computed in %.2fs (spark)", time.perf_counter() - started)
-        return AnalysisResult(pre_training=pre, post_training=post)
+        return AnalysisResult(
+            pre_training=pre, post_training=post, beyond=_beyond(data.config, pre, post, counted)
+        )
 
     def _in_memory(self, data: JobData) -> AnalysisResult:
         config = data.config
@@ -111,13 +143,27 @@ class BiasMethod:
             config.probability_threshold if config.probability_threshold is not None else 0.5,
             need_predictions=post is not None,
         )
+        pre_specs = select("pre_training", pre) if pre is not None else None
+        post_specs = select("post_training", post) if post is not None else None
+        counted = _collector(config)
         pre_section, post_section = bias_sections(
-            select("pre_training", pre) if pre is not None else None,
-            select("post_training", post) if post is not None else None,
-            table,
-            labels,
-            data.n_jobs,
+            pre_specs, post_specs, table, labels, data.n_jobs, collect=counted
         )
+        beyond = None
+        if counted is not None:
+            crossed = None
+            extension = config.openclarify
+            if extension is not None and extension.intersections:
+                crossed = bias_sections(
+                    pre_specs,
+                    post_specs,
+                    table,
+                    labels,
+                    data.n_jobs,
+                    facets=intersection_facets(table, extension.intersections),
+                    collect=counted,
+                )
+            beyond = _beyond(config, pre_section, post_section, counted, crossed)
         data.log.info("Bias metrics computed in %.2fs", time.perf_counter() - started)
         report_stats = None
         if methods.report is not None:
@@ -125,8 +171,43 @@ class BiasMethod:
 
             report_stats = compute_report_stats(table, labels, log=data.log)  # never raises
         return AnalysisResult(
-            pre_training=pre_section, post_training=post_section, report_stats=report_stats
+            pre_training=pre_section,
+            post_training=post_section,
+            report_stats=report_stats,
+            beyond=beyond,
         )
+
+
+def _collector(config: AnalysisConfig) -> list[CountedGroup] | None:
+    """A list to collect the facet groups' counts in, when ``openclarify`` asks for anything."""
+    extension = config.openclarify
+    return [] if extension is not None and extension.active else None
+
+
+def _beyond(
+    config: AnalysisConfig,
+    pre: BiasSection | None,
+    post: BiasSection | None,
+    counted: list[CountedGroup] | None,
+    crossed: tuple[BiasSection | None, BiasSection | None] | None = None,
+) -> dict[str, Any] | None:
+    """The ``openclarify`` key of ``analysis.json`` (``None`` without the opt-in)."""
+    extension = config.openclarify
+    if counted is None or extension is None:
+        return None
+    methods = config.methods
+    specs: dict[str, Sequence[MetricSpec]] = {}
+    if methods.pre_training_bias is not None:
+        specs["pre_training"] = select("pre_training", methods.pre_training_bias.methods)
+    if methods.post_training_bias is not None:
+        specs["post_training"] = select("post_training", methods.post_training_bias.methods)
+    return beyond_section(
+        extension,
+        specs,
+        {"pre_training": pre, "post_training": post},
+        counted,
+        None if crossed is None else {"pre_training": crossed[0], "post_training": crossed[1]},
+    )
 
 
 def _streams(data: JobData) -> bool:

@@ -17,6 +17,7 @@ Which module to open for what:
 * :mod:`~openclarify.config.shap`: ``methods.shap`` with its baseline, text and image objects.
 * :mod:`~openclarify.config.asv`: ``methods.asymmetric_shapley_value``.
 * :mod:`~openclarify.config.predictor`: ``predictor`` and its ``openclarify`` extension.
+* :mod:`~openclarify.config.extension`: the top-level ``openclarify`` object (statistics beyond Clarify).
 * :mod:`~openclarify.config.base`: :class:`ConfigModel`, the base of every model.
 * :mod:`~openclarify.config.fields`: the field types and the validation helpers.
 * :mod:`~openclarify.config.defaults`: default values and the metric names.
@@ -26,6 +27,7 @@ from openclarify.config.asv import AsvBaselineConfig, AsymmetricShapleyValueConf
 from openclarify.config.base import ConfigModel
 from openclarify.config.dataset import FacetConfig, SegmentConfig, TimeSeriesDataConfig
 from openclarify.config.defaults import DEFAULTS, POST_TRAINING_METRICS, PRE_TRAINING_METRICS
+from openclarify.config.extension import BeyondClarifyConfig, UncertaintyConfig
 from openclarify.config.loader import (
     config_error_from_validation,
     config_json_schema,
@@ -54,6 +56,7 @@ __all__ = [
     "AnalysisConfig",
     "AsvBaselineConfig",
     "AsymmetricShapleyValueConfig",
+    "BeyondClarifyConfig",
     "ConfigModel",
     "FacetConfig",
     "ImageConfig",
@@ -70,6 +73,7 @@ __all__ = [
     "TextConfig",
     "TimeSeriesDataConfig",
     "TimeSeriesPredictorConfig",
+    "UncertaintyConfig",
     "config_error_from_validation",
     "config_json_schema",
     "load_config",

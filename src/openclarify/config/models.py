@@ -35,6 +35,7 @@ from pydantic import BeforeValidator
 
 from openclarify.config.base import ConfigModel
 from openclarify.config.dataset import FacetConfig, SegmentConfig, TimeSeriesDataConfig
+from openclarify.config.extension import BeyondClarifyConfig
 from openclarify.config.fields import (
     DatasetTypeField,
     NameOrIndex,
@@ -91,6 +92,10 @@ class AnalysisConfig(ConfigModel):
         Analyses to run; required (may be empty).
     predictor:
         Model or endpoint.
+    openclarify:
+        openclarify's own opt-in statistics beyond Clarify (not an AWS key):
+        intervals, p-values, flags, intersections, per-group performance
+        (:mod:`~openclarify.config.extension`).
     """
 
     json_path: ClassVar[str] = ""
@@ -121,6 +126,7 @@ class AnalysisConfig(ConfigModel):
     time_series_data_config: TimeSeriesDataConfig | None = None
     methods: MethodsConfig
     predictor: PredictorConfig | None = None
+    openclarify: BeyondClarifyConfig | None = None
 
     @property
     def effective_probability_threshold(self) -> float:

@@ -109,11 +109,17 @@ def metric_gaps(group: GroupMetrics) -> str:
             delta = (row.value if row.value is not None else row.fair_value) - row.fair_value
             widths.append(max(-GAP_AXIS, min(GAP_AXIS, delta)) if not math.isnan(delta) else 0.0)
         ax.barh(ys, widths, color=[COLOURS[r.flag] for r in rows])
+        if any(r.interval is not None for r in rows):  # openclarify.uncertainty only
+            _whiskers(ax, ys, rows)
         for y, row, width in zip(ys, rows, widths, strict=True):
             clipped = row.value is not None and abs(row.value - row.fair_value) > GAP_AXIS
             text = row.shown + (" ▸" if clipped else "")
+            anchor = width
+            if row.interval is not None:  # the label goes past the whisker
+                low, high = (_clip(bound - row.fair_value) for bound in row.interval)
+                anchor = max(width, high) if width >= 0 else min(width, low)
             ax.text(
-                width + (0.02 if width >= 0 else -0.02),
+                anchor + (0.02 if width >= 0 else -0.02),
                 y,
                 text,
                 va="center",
@@ -131,6 +137,20 @@ def metric_gaps(group: GroupMetrics) -> str:
         ax.set_xlim(-GAP_AXIS - 0.25, GAP_AXIS + 0.25)
         ax.set_xlabel("value − fair value (clipped to ±1)")
         return _svg(fig)
+
+
+def _clip(value: float) -> float:
+    return max(-GAP_AXIS, min(GAP_AXIS, value))
+
+
+def _whiskers(ax: Any, ys: Sequence[int], rows: Sequence[MetricRow]) -> None:
+    """The bootstrap interval of each value as a whisker (minus the fair value, clipped)."""
+    for y, row in zip(ys, rows, strict=True):
+        if row.interval is None:
+            continue
+        low, high = (_clip(bound - row.fair_value) for bound in row.interval)
+        ax.hlines(y, low, high, color="black", lw=1.0, zorder=3)
+        ax.vlines([low, high], y - 0.2, y + 0.2, color="black", lw=1.0, zorder=3)
 
 
 def shap_bars(label: ShapLabel) -> str:

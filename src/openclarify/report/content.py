@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..bias.registry import BY_CODE
+from ..results import BEYOND_KEY
 from . import flags
 from .drift import DriftSection
 from .stats import ReportStats
@@ -89,6 +90,11 @@ class MetricRow:
     fair_value: float
     reading: str
     flag: flags.Flag
+    #: With ``openclarify.uncertainty`` (:mod:`.beyond`): the bootstrap interval,
+    #: the p-value and the test that gave it.
+    interval: tuple[float, float] | None = None
+    p_value: float | None = None
+    test: str | None = None
 
     @property
     def fair(self) -> str:
@@ -102,6 +108,8 @@ class GroupMetrics:
     facet: str
     value_or_threshold: str
     metrics: tuple[MetricRow, ...]
+    #: With ``openclarify.uncertainty``: the group's reliability flags (``few_rows``, …).
+    reliability: tuple[str, ...] = ()
 
     def by_code(self) -> dict[str, MetricRow]:
         return {row.code: row for row in self.metrics}
@@ -186,6 +194,8 @@ class Report:
     counts: dict[str, int] = field(default_factory=dict)
     #: Baseline against current values, when a drift check ran (else None).
     drift: DriftSection | None = None
+    #: What the config's ``openclarify`` key added (:mod:`.beyond`); ``None`` without it.
+    beyond: Any = None
 
     def all_rows(self) -> list[tuple[BiasStage, GroupMetrics, MetricRow]]:
         return [(s, g, r) for s in self.stages for g in s.groups for r in g.metrics]
@@ -390,6 +400,11 @@ def build_report(
         for key, stage, stage_title in STAGES
         if isinstance(document.get(key), dict)
     )
+    extras = None
+    if isinstance(document.get(BEYOND_KEY), dict):
+        from .beyond import read_beyond
+
+        stages, extras = read_beyond(document[BEYOND_KEY], stages)
     explanations = document.get("explanations") or {}
     rows = [(s, g, r) for s in stages for g in s.groups for r in g.metrics]
     counts = {level: 0 for level in ("fair", "notable", "far", "error")}
@@ -425,4 +440,5 @@ def build_report(
         versions=dict(versions) if versions is not None else default_versions(),
         counts=counts,
         drift=drift,
+        beyond=extras,
     )

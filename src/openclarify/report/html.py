@@ -19,8 +19,9 @@ from markupsafe import Markup
 
 from .. import __version__
 from . import charts, flags
+from .beyond import RATES, RELIABILITY_NAMES
 from .compare import CompareRow, Comparison
-from .content import MAX_CHART_GROUPS, MAX_DETAILED_GROUPS, TOP_FEATURES, Report
+from .content import MAX_CHART_GROUPS, MAX_DETAILED_GROUPS, TOP_FEATURES, Report, format_value
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("openclarify.report", "templates"),
@@ -44,6 +45,9 @@ _ENV.globals.update(
     top_features=TOP_FEATURES,
     max_detailed=MAX_DETAILED_GROUPS,
     max_chart_groups=MAX_CHART_GROUPS,
+    format_value=format_value,
+    reliability_names=RELIABILITY_NAMES,
+    performance_rates=RATES,
 )
 
 CHART_MISSING = Markup('<p class="note">Chart not available.</p>')
@@ -104,6 +108,8 @@ def sections(report: Report, log: logging.Logger) -> list[tuple[str, Markup]]:
     has_post = any(s.key == "post_training" for s in report.stages)
     if has_post or (report.stats is not None and report.stats.performance is not None):
         out.append(("performance", macros.performance(report)))  # type: ignore[attr-defined]
+    if report.beyond is not None and report.beyond.performance:
+        out.append(("group-performance", macros.group_performance(report)))  # type: ignore[attr-defined]
     if report.shap:
         out.append(("shap", macros.shap(report, drawn)))  # type: ignore[attr-defined]
     if report.pdp:

@@ -34,6 +34,7 @@ _TITLES = {
     "pre_training": "Pre-training bias metrics",
     "post_training": "Post-training bias metrics",
     "performance": "Model performance",
+    "group-performance": "Performance per facet group",
     "shap": "Feature attributions (SHAP)",
     "pdp": "Partial dependence plots",
     "thresholds": "How values are flagged",

@@ -6,6 +6,7 @@ the report shows beyond them, ``serialize`` the byte-stable, atomic writing.
 """
 
 from .model import (
+    BEYOND_KEY,
     AnalysisResult,
     BiasSection,
     FacetGroupResult,
@@ -18,6 +19,7 @@ from .statistics import ReportStats
 
 __all__ = [
     "ANALYSIS_FILE",
+    "BEYOND_KEY",
     "AnalysisResult",
     "BiasSection",
     "FacetGroupResult",

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from ..explain.analysis import ShapExplanation
 
 ANALYSIS_VERSION = "1.0"
+#: The one namespaced key of ``analysis.json`` holding what Clarify does not write.
+BEYOND_KEY = "openclarify"
 
 
 def json_value(value: float | int | None) -> float | int | str | None:
@@ -126,6 +128,9 @@ class AnalysisResult:
     notes: tuple[str, ...] = field(default=())
     #: Files written next to ``analysis.json``, in this order, before it.
     files: tuple[OutputFile, ...] = field(default=())
+    #: The opt-in statistics beyond Clarify (config key ``openclarify``), written as
+    #: the last key of ``analysis.json``, :data:`BEYOND_KEY`; ``None`` when not asked for.
+    beyond: dict[str, Any] | None = None
 
     @classmethod
     def combine(
@@ -143,7 +148,7 @@ class AnalysisResult:
         files: list[OutputFile] = []
         notes: list[str] = []
         for part in parts:
-            for name in ("pre_training", "post_training", "shap", "report_stats"):
+            for name in ("pre_training", "post_training", "shap", "report_stats", "beyond"):
                 value = getattr(part, name)
                 if value is not None:
                     if name in single:
@@ -172,17 +177,25 @@ class AnalysisResult:
             out["pre_training_bias_metrics"] = self.pre_training.to_dict()
         if self.explanations:
             out["explanations"] = self.explanations
+        if self.beyond is not None:
+            out[BEYOND_KEY] = self.beyond
         return out
 
     def metrics_frame(self) -> Any:
         """Long pandas table: one row per (stage, facet, group, metric).
 
         Columns: ``stage, facet, value_or_threshold, metric, description,
-        value, error`` (``value`` is a float; ``±inf`` kept as floats).
+        value, error`` (``value`` is a float; ``±inf`` kept as floats).  With
+        ``openclarify.intersections`` the crossed groups follow (facet
+        ``"Sex & Age"``); with ``openclarify.uncertainty`` the columns
+        ``ci_low, ci_high, p_value, test, flags`` follow (``flags``: the
+        group's reliability flags joined by ``,``; ``""`` when none).
         """
         import pandas as pd
 
-        rows = []
+        from .beyond import group_records, intersection_groups, metric_statistics, number
+
+        rows: list[dict[str, Any]] = []
         for stage, section in (
             ("pre_training", self.pre_training),
             ("post_training", self.post_training),
@@ -205,6 +218,22 @@ class AnalysisResult:
                                 "error": metric.error,
                             }
                         )
+        for stage in ("pre_training", "post_training"):
+            for crossed_stage, facet, entry in intersection_groups(self.beyond):
+                if crossed_stage != stage:
+                    continue
+                for metric in entry.get("metrics") or []:
+                    rows.append(
+                        {
+                            "stage": stage,
+                            "facet": facet,
+                            "value_or_threshold": entry.get("value_or_threshold"),
+                            "metric": metric.get("name"),
+                            "description": metric.get("description"),
+                            "value": number(metric.get("value")),
+                            "error": metric.get("error"),
+                        }
+                    )
         columns = [
             "stage",
             "facet",
@@ -214,4 +243,30 @@ class AnalysisResult:
             "value",
             "error",
         ]
+        statistics = metric_statistics(self.beyond)
+        if statistics:
+            records = group_records(self.beyond)
+            for row in rows:
+                key = (str(row["stage"]), str(row["facet"]), str(row["value_or_threshold"]))
+                found = statistics.get((*key, str(row["metric"])), {})
+                interval = found.get("confidence_interval") or [None, None]
+                row["ci_low"], row["ci_high"] = number(interval[0]), number(interval[1])
+                row["p_value"] = number(found.get("p_value"))
+                row["test"] = found.get("test")
+                row["flags"] = ",".join(records.get(key, {}).get("flags") or [])
+            columns += ["ci_low", "ci_high", "p_value", "test", "flags"]
         return pd.DataFrame(rows, columns=columns)
+
+    def group_performance_frame(self) -> Any:
+        """Per-group performance (``openclarify.group_performance``) as a pandas table.
+
+        One row per facet group: ``facet, value_or_threshold, rows`` and, for each
+        of ``base_rate, acceptance_rate, tpr, fpr, precision, accuracy``, the value
+        and its interval (``<rate>_low``, ``<rate>_high``); NaN where undefined.
+        Empty without the opt-in.
+        """
+        import pandas as pd
+
+        from .beyond import performance_rows
+
+        return pd.DataFrame(performance_rows(self.beyond))

@@ -67,6 +67,7 @@ from typing import Any
 
 import pandas as pd
 
+from ...bias.beyond import CountedGroup
 from ...data.readers import PARQUET
 from ...data.stream import DEFAULT_BATCH_ROWS, StreamSource, Unsupported, open_source
 from ...data.table import _names, _resolve
@@ -114,6 +115,7 @@ def spark_bias_sections(
     spark: Any = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
     log: logging.Logger | None = None,
+    collect: list[CountedGroup] | None = None,
 ) -> Sections:
     """Pre- and post-training sections of ``analysis.json``, computed by Spark tasks.
 
@@ -131,6 +133,9 @@ def spark_bias_sections(
         Rows per record batch inside a task; memory grows with it, results do not.
     log:
         Where to say how the work was done.
+    collect:
+        When given, receives every facet group's merged counts (the statistics
+        beyond Clarify are computed from them on the driver, as locally).
 
     Returns
     -------
@@ -151,11 +156,18 @@ def spark_bias_sections(
         raise _refuse(reason)
     if spark is None:
         with spark_session() as session:
-            return _run(config, dataset, session, batch_rows, log)
-    return _run(config, dataset, spark, batch_rows, log)
+            return _run(config, dataset, session, batch_rows, log, collect)
+    return _run(config, dataset, spark, batch_rows, log, collect)
 
 
-def _run(config: Any, dataset: Path, spark: Any, batch_rows: int, log: logging.Logger) -> Sections:
+def _run(
+    config: Any,
+    dataset: Path,
+    spark: Any,
+    batch_rows: int,
+    log: logging.Logger,
+    collect: list[CountedGroup] | None = None,
+) -> Sections:
     started = time.perf_counter()
     try:
         source = open_source(config, dataset)
@@ -210,7 +222,7 @@ def _run(config: Any, dataset: Path, spark: Any, batch_rows: int, log: logging.L
         summarised - started,
         time.perf_counter() - summarised,
     )
-    return finish_sections(plan, rules, totals, flips)
+    return finish_sections(plan, rules, totals, flips, collect)
 
 
 # --- tasks (run on executors; module-level so that they pickle by reference) ---
