@@ -184,15 +184,19 @@ def _shap_of_kind(key: str | None) -> Callable[[AnalysisConfig], bool]:
 
 
 #: Data kinds (``$.dataset_type``) that are not read yet, with the fix.
-DATA_KINDS_NOT_BUILT: dict[str, str] = {
-    "application/x-image": "use text/csv, application/jsonlines, application/json or "
-    "application/x-parquet",
-}
+DATA_KINDS_NOT_BUILT: dict[str, str] = {}
 
 #: Data kinds read by turning them into another kind first: ``"module:function"`` taking
 #: ``(config, dataset, locations)`` and returning the config and dataset to analyse.
 DATA_KINDS_TRANSLATED: dict[str, str] = {
     "application/sagemakercapturejson": "openclarify.monitor.kind:read_capture_kind",
+}
+
+#: Data kinds that only some methods can read: the names of the rows allowed for them.
+#: Images are explained by SHAP over segments only (contract §2.2: "only SHAP
+#: explainability"); a bias method or tabular SHAP asked of them is refused up front.
+DATA_KIND_METHODS: dict[str, tuple[str, ...]] = {
+    "application/x-image": ("image SHAP",),
 }
 
 #: Config sections that change how the data is read or grouped and are not built yet.
@@ -226,10 +230,7 @@ METHODS: tuple[Row, ...] = (
         "image SHAP",
         "$.methods.shap.image_config",
         _shap_of_kind("image_config"),
-        refusal=(
-            "image explanations",
-            "remove $.methods.shap.image_config to explain tabular features",
-        ),
+        unit="openclarify.explain.image.method:IMAGE_SHAP",
     ),
     Row(
         "kernel SHAP",
@@ -284,6 +285,16 @@ def refuse_not_built(config: AnalysisConfig) -> None:
             assert row.refusal is not None, row.name
             what, fix = row.refusal
             raise ConfigError(row.key, f"not supported yet: {what}", fix)
+    allowed = DATA_KIND_METHODS.get(config.dataset_type)
+    if allowed is not None:
+        for row in METHODS:
+            if row.requested(config) and row.name not in allowed:
+                raise ConfigError(
+                    row.key,
+                    f"cannot be computed for {config.dataset_type} datasets",
+                    f"remove it; {config.dataset_type} datasets are explained with "
+                    "$.methods.shap.image_config",
+                )
 
 
 #: The one method that reads a time-series dataset (``time_series_data_config``).

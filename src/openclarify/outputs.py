@@ -113,7 +113,7 @@ def write_result_reports(
     return dataclasses.replace(result, notes=result.notes + tuple(notes))
 
 
-def _write(target: Path, text: str) -> None:
+def _write(target: Path, text: str | bytes) -> None:
     try:
         write_atomic(target, text)
     except OSError as exc:

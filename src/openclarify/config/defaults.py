@@ -176,5 +176,6 @@ DEFAULTS: Final[Mapping[str, object]] = MappingProxyType(
         "predictor.openclarify.max_concurrency": 4,
         "predictor.openclarify.max_payload_mb": 6.0,
         "predictor.openclarify.timeout_seconds": 60.0,
+        "predictor.openclarify.npy_batch": False,
     }
 )

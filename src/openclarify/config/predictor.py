@@ -140,6 +140,10 @@ class LocalPredictorExtension(ConfigModel):
     timeout_seconds:
         Read timeout of one request in seconds (default 60, the
         ``InvokeEndpoint`` limit for real-time endpoints).
+    npy_batch:
+        Image datasets with ``content_type: application/x-npy``: send one
+        ``(N, H, W, 3)`` array of several images per request instead of one
+        ``(H, W, 3)`` image (default false; for models that take a batch).
     """
 
     json_path: ClassVar[str] = "predictor.openclarify"
@@ -150,6 +154,7 @@ class LocalPredictorExtension(ConfigModel):
     max_concurrency: PositiveInt | None = None
     max_payload_mb: PositiveNumber | None = None
     timeout_seconds: PositiveNumber | None = None
+    npy_batch: Bool | None = None
 
     @model_validator(mode="after")
     def _check_target(self) -> LocalPredictorExtension:

@@ -54,6 +54,7 @@ from .session import ModelSession
 if TYPE_CHECKING:
     from ..config import AnalysisConfig, PredictorConfig
     from ..data.table import BiasTable
+    from .images import ImageSerializer
     from .serialize import Serializer
     from .timeseries import TimeSeriesSerializer
 
@@ -206,7 +207,7 @@ def open_predictor(
     from .remote import RemotePredictor
     from .transport import HttpTransport, SageMakerRuntimeTransport, Transport
 
-    serializer: Serializer | TimeSeriesSerializer
+    serializer: Serializer | TimeSeriesSerializer | ImageSerializer
     if config.is_time_series:  # records rendered by the caller (predict/timeseries.py)
         from .timeseries import time_series_parser, time_series_serializer
 

@@ -39,8 +39,9 @@ import jmespath
 from jmespath.exceptions import JMESPathError
 
 from ..errors import ConfigError, PredictorError
+from .images import IMAGE_CONTENT_TYPES
 from .output import _WHERE, ModelOutput, predicted_column, score_matrix
-from .serialize import CSV, JSONLINES, SUPPORTED_TYPES
+from .serialize import CSV, JSON, JSONLINES, SUPPORTED_TYPES
 
 # ModelOutput, predicted_column and score_matrix are defined in .output, re-exported here.
 __all__ = [
@@ -57,8 +58,12 @@ _INT = re.compile(r"[+-]?\d+")
 
 
 def response_accept_type(predictor: Any, content_type: str) -> str:
-    """``predictor.accept_type``, defaulting to the request type (contract §7.5)."""
-    accept = predictor.accept_type if predictor.accept_type is not None else content_type
+    """``predictor.accept_type``, defaulting to the request type (contract §7.5).
+
+    Image requests default to ``application/json`` responses (contract modalities §2.1).
+    """
+    default = JSON if content_type in IMAGE_CONTENT_TYPES else content_type
+    accept = predictor.accept_type if predictor.accept_type is not None else default
     if accept not in SUPPORTED_TYPES:
         raise ConfigError(
             "$.predictor.accept_type",

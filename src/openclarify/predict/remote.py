@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .faults import PayloadTooLarge
+from .images import ImageSerializer
 from .output import ModelOutput
 from .parse import ResponseParser
 from .retry import RetryPolicy, rows_subject
@@ -35,7 +36,7 @@ class RemotePredictor:
 
     def __init__(
         self,
-        serializer: Serializer | TimeSeriesSerializer,
+        serializer: Serializer | TimeSeriesSerializer | ImageSerializer,
         parser: ResponseParser,
         transport: Transport,
         policy: RetryPolicy,

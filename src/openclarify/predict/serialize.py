@@ -49,6 +49,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import ConfigError
+from .images import IMAGE_CONTENT_TYPES, IMAGE_DATASET, ImageSerializer, image_content_type
 from .tokens import CSV_DIALECT, JSON_DIALECT, join, join_lines, token_columns, wrap
 
 __all__ = [
@@ -66,7 +67,7 @@ __all__ = [
 CSV: Final = "text/csv"
 JSONLINES: Final = "application/jsonlines"
 JSON: Final = "application/json"
-#: Request and response formats this version speaks (images, NumPy and Parquet do not yet).
+#: Tabular request and response formats (images: :mod:`openclarify.predict.images`).
 SUPPORTED_TYPES: Final = (CSV, JSONLINES, JSON)
 
 _CONTENT_TEMPLATE = "$.predictor.content_template"
@@ -135,6 +136,9 @@ class _Template:
 def request_content_type(predictor: Any, dataset_type: str) -> str:
     """``predictor.content_type``, defaulting to the dataset type (contract §7.5).
 
+    Image datasets take ``image/jpeg`` (default), ``image/png`` or
+    ``application/x-npy`` (:func:`~openclarify.predict.images.image_content_type`).
+
     Raises
     ------
     ConfigError
@@ -142,6 +146,8 @@ def request_content_type(predictor: Any, dataset_type: str) -> str:
         (Parquet datasets need an explicit ``content_type``).
     """
     content_type = predictor.content_type
+    if dataset_type == IMAGE_DATASET:
+        return image_content_type(content_type)
     if content_type is None:
         if dataset_type not in SUPPORTED_TYPES:
             raise ConfigError(
@@ -240,7 +246,7 @@ def check_templates(predictor: Any, content_type: str) -> tuple[_Template | None
         A required template is missing or lacks its placeholder, uses a
         placeholder that does not belong there, or does not render valid JSON.
     """
-    if content_type == CSV:
+    if content_type == CSV or content_type in IMAGE_CONTENT_TYPES:
         return None, None
     content = _Template.parse(
         _template_text(predictor.content_template, _CONTENT_TEMPLATE, content_type)
@@ -407,8 +413,10 @@ class Serializer:
         return join(parts, "")
 
 
-def serializer_for(predictor: Any, dataset_type: str, feature_names: Sequence[str]) -> Serializer:
-    """Build the :class:`Serializer` a predictor config asks for.
+def serializer_for(
+    predictor: Any, dataset_type: str, feature_names: Sequence[str]
+) -> Serializer | ImageSerializer:
+    """Build the :class:`Serializer` (an :class:`ImageSerializer` for images) a config asks for.
 
     Raises
     ------
@@ -417,5 +425,9 @@ def serializer_for(predictor: Any, dataset_type: str, feature_names: Sequence[st
         ``"${Name}"`` placeholder names no feature column.
     """
     content_type = request_content_type(predictor, dataset_type)
+    if dataset_type == IMAGE_DATASET:
+        extension = predictor.openclarify
+        batch = extension is not None and extension.npy_batch is True
+        return ImageSerializer(content_type, npy_batch=batch)
     content, record = check_templates(predictor, content_type)
     return Serializer(content_type, feature_names, content, record)

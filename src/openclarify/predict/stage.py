@@ -23,12 +23,16 @@ def model_stage(data: JobData, *, needs_predictions: bool, log: logging.Logger) 
         yield
         return
     from . import open_model, predictions_for, with_predictions
+    from .images import IMAGE_COLUMN, IMAGE_DATASET
 
     if data.config.is_time_series:  # items, not a table: the method renders its records
         from .timeseries import RECORD_COLUMN
 
         data.time_series()  # read (and checked) before a shadow endpoint is created
         features = [RECORD_COLUMN]
+    elif data.config.dataset_type == IMAGE_DATASET:
+        # an image dataset is no table: its one "feature" is the image (read by its method)
+        features = [IMAGE_COLUMN]
     else:
         features = list(data.table().feature_columns)
     with open_model(data.config, features, log=log) as session:

@@ -98,13 +98,14 @@ class OutputFile:
     path:
         Relative to the output folder, ``/``-separated.
     content:
-        Renders the file's text when it is written (large files are not held twice).
+        Renders the file's text (or bytes: heat-map images) when it is written
+        (large files are not held twice).
     note:
         The log line once written; ``{target}`` is the file, ``{folder}`` its folder.
     """
 
     path: str
-    content: Callable[[], str] = field(compare=False)
+    content: Callable[[], str | bytes] = field(compare=False)
     note: str = "Wrote {target}"
 
 
