@@ -9,12 +9,17 @@ Decisions (Clarify's behaviour on other files is not documented):
 
 * **Order**: files sorted by their path relative to the dataset folder (a manifest
   keeps its own order), so runs and outputs are reproducible.
-* **Other files are an error, not skipped**: a file whose extension is not
-  ``.jpg`` / ``.jpeg`` / ``.png`` (any case), or one that does not decode as JPEG
-  or PNG, fails the job *before the first model call* with a
+* **Files of other kinds in a folder are skipped, with a count**: a folder (or
+  S3 prefix) may hold markers and side files (``_SUCCESS``, a ``labels.txt``);
+  files whose extension is not ``.jpg`` / ``.jpeg`` / ``.png`` (any case) are not
+  images of the dataset, so they are skipped and the log says how many (and
+  names the first).  Hidden files and folders (``.DS_Store``,
+  ``.ipynb_checkpoints``) are ignored silently.
+* **A bad image is an error, not skipped**: a file with an image extension that
+  does not decode as JPEG or PNG, a dataset *file* or manifest entry that is not
+  an image, fails the job *before the first model call* with a
   :class:`~openclarify.errors.DatasetError` naming it — a silently skipped image
-  would be a silently missing explanation.  Hidden files and folders (``.``
-  names: ``.DS_Store``, ``.ipynb_checkpoints``) are ignored.
+  would be a silently missing explanation.
 * **Manifests**: a dataset *file* ending in ``.manifest``, ``.json`` or ``.jsonl``
   is a manifest, in either SageMaker form — the S3 ``ManifestFile`` JSON array
   ``[{"prefix": "s3://bucket/p/"}, "a.jpg", …]`` or JSON Lines of objects with a
@@ -31,6 +36,7 @@ Decisions (Clarify's behaviour on other files is not documented):
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Final
@@ -84,20 +90,24 @@ def _hidden(relative: Path) -> bool:
     return any(part.startswith(".") for part in relative.parts)
 
 
-def _folder_images(folder: Path) -> list[ImageFile]:
+def _folder_images(folder: Path, log: logging.Logger) -> list[ImageFile]:
     found: list[ImageFile] = []
+    skipped: list[str] = []
     for path in sorted(folder.rglob("*"), key=lambda p: p.relative_to(folder).as_posix()):
         relative = path.relative_to(folder)
         if _hidden(relative) or not path.is_file():
             continue
         name = relative.as_posix()
-        if not _is_image(name):
-            raise DatasetError(
-                name,
-                "is not an image file (expected the extension .jpg, .jpeg or .png)",
-                _EXTENSION_FIX,
-            )
-        found.append(ImageFile(path, name))
+        if _is_image(name):
+            found.append(ImageFile(path, name))
+        else:
+            skipped.append(name)
+    if skipped:
+        log.warning(
+            "Skipped %d file(s) that are not .jpg, .jpeg or .png images (the first: %s)",
+            len(skipped),
+            skipped[0][:200],
+        )
     return found
 
 
@@ -172,7 +182,10 @@ def _select(images: list[ImageFile], debug: ImageDebugConfig | None) -> list[Ima
 
 
 def image_files(
-    path: Path, locations: Locations, debug: ImageDebugConfig | None = None
+    path: Path,
+    locations: Locations,
+    debug: ImageDebugConfig | None = None,
+    log: logging.Logger | None = None,
 ) -> list[ImageFile]:
     """The images to explain, checked (readable JPEG or PNG, distinct stems).
 
@@ -185,15 +198,17 @@ def image_files(
         Finds the files a manifest names (S3 downloads, the input folder).
     debug:
         ``methods.shap.image_config.debug``.
+    log:
+        Where the count of skipped files goes (default: the ``openclarify`` logger).
 
     Raises
     ------
     DatasetError
-        A file that is not a JPEG or PNG image, a damaged image, a manifest that
+        An image file that is not a JPEG or PNG image, a damaged image, a manifest that
         cannot be read, two images with the same stem, or no image at all.
     """
     if path.is_dir():
-        images = _folder_images(path)
+        images = _folder_images(path, log or logging.getLogger("openclarify"))
     elif path.name.lower().endswith(MANIFEST_EXTENSIONS):
         images = _manifest_images(path, locations)
     elif _is_image(path.name):

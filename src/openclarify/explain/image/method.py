@@ -254,7 +254,7 @@ class ImageShapMethod:
         settings = _settings(config)
         num_segments = int(image_config.value_or_default("num_segments"))
         compactness = float(image_config.value_or_default("segment_compactness"))
-        images = image_files(data.path, data.locations, image_config.debug)
+        images = image_files(data.path, data.locations, image_config.debug, data.log)
         mask = None
         if isinstance(shap.baseline, str):
             where = "$.methods.shap.baseline"
