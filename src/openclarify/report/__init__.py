@@ -125,7 +125,14 @@ def write_reports(
             log.warning(notes[-1])
             return notes
         try:
-            report = build_report(document, title=title, stats=stats, config=config, drift=drift)
+            report = build_report(
+                document,
+                title=title,
+                stats=stats,
+                config=config,
+                drift=drift,
+                output_dir=output_dir,
+            )
             parts = html.sections(report, log)
             page = html.render_page(report.title, [part for _, part in parts])
             write_atomic(paths["html"], page)

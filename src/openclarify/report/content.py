@@ -13,12 +13,14 @@ from __future__ import annotations
 import math
 import platform
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..bias.registry import BY_CODE
 from ..results import BEYOND_KEY
 from . import flags
 from .drift import DriftSection
+from .images import ImageReport, image_reports
 from .stats import ReportStats
 
 #: Features shown in a SHAP bar chart (the largest absolute global values).
@@ -196,6 +198,10 @@ class Report:
     drift: DriftSection | None = None
     #: What the config's ``openclarify`` key added (:mod:`.beyond`); ``None`` without it.
     beyond: Any = None
+    #: Explained images with their heat maps (``explanations.kernel_shap_images``).
+    images: tuple[ImageReport, ...] = ()
+    #: Images explained beyond those shown (see :data:`.images.MAX_REPORT_IMAGES`).
+    more_images: int = 0
 
     def all_rows(self) -> list[tuple[BiasStage, GroupMetrics, MetricRow]]:
         return [(s, g, r) for s in self.stages for g in s.groups for r in g.metrics]
@@ -393,8 +399,13 @@ def build_report(
     config: dict[str, Any] | None = None,
     versions: dict[str, str] | None = None,
     drift: DriftSection | None = None,
+    output_dir: Path | None = None,
 ) -> Report:
-    """The report of one ``analysis.json`` document (and of its drift check, if any)."""
+    """The report of one ``analysis.json`` document (and of its drift check, if any).
+
+    ``output_dir`` is the folder of ``analysis.json``, where the heat maps of an
+    image job are read from (without it, their figures show only file names).
+    """
     stages = tuple(
         bias_stage(stage, stage_title, document[key])
         for key, stage, stage_title in STAGES
@@ -428,6 +439,7 @@ def build_report(
         for s, g, r in flagged[:TOP_FINDINGS]
     )
     config = dict(config or {})
+    images, more_images = image_reports(explanations.get("kernel_shap_images") or [], output_dir)
     return Report(
         title=title or "Analysis Report",
         summary=_summary(document, stages, stats, config, counts),
@@ -441,4 +453,6 @@ def build_report(
         counts=counts,
         drift=drift,
         beyond=extras,
+        images=images,
+        more_images=more_images,
     )

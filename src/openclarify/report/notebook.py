@@ -37,6 +37,7 @@ _TITLES = {
     "group-performance": "Performance per facet group",
     "shap": "Feature attributions (SHAP)",
     "pdp": "Partial dependence plots",
+    "images": "Image explanations (heat maps)",
     "thresholds": "How values are flagged",
     "configuration": "Configuration and versions",
 }
@@ -74,6 +75,7 @@ def load_report(
         config=config,
         versions=versions,
         drift=DriftSection.from_dict(drift) if drift is not None else None,
+        output_dir=Path(analysis).parent,
     )
     log = logging.getLogger("openclarify")
     return NotebookReport(report, {key: str(part) for key, part in html.sections(report, log)})
