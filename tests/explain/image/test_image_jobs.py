@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 import openclarify
-from openclarify.errors import ConfigError
+from openclarify.errors import ConfigError, PredictorError
 from openclarify.explain.image.explain import explain_classification
 from openclarify.explain.image.segments import segment
 from tests.storage.conftest import S3Server
@@ -176,6 +176,7 @@ def test_an_s3_prefix_of_images(s3_server: S3Server, images: Path, tmp_path: Pat
             "Unsupported content type text/csv",
         ),
         ({"predictor": {"label_headers": None}}, "$.predictor.label_headers", "is required"),
+        ({"predictor": None}, "$.predictor", "image explanations explain a model"),
         (
             {"methods": {"shap": {"image_config": {"model_type": None}}}},
             "$.methods.shap.image_config.model_type",
@@ -218,6 +219,29 @@ def _merge(document: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
         else:
             document[key] = value
     return document
+
+
+def test_a_model_answer_that_does_not_fit_is_a_predictor_error(
+    images: Path, tmp_path: Path
+) -> None:
+    def three_scores(batch: np.ndarray) -> list[list[float]]:
+        return [[0.2, 0.3, 0.5] for _ in batch]
+
+    def not_detections(batch: np.ndarray) -> list[list[float]]:
+        return [[0.2, 0.3] for _ in batch]
+
+    with image_server(three_scores) as server, pytest.raises(PredictorError) as error:
+        openclarify.run(_config(server.url, "image/png"), images, tmp_path / "a")
+    assert error.value.where == "$.predictor.label_headers"
+    assert "3 scores for photo0.png but label_headers names 2 classes" in error.value.problem
+    with image_server(not_detections) as server:
+        config = _config(server.url, "image/png", "OBJECT_DETECTION")
+        with pytest.raises(
+            PredictorError,
+            match=r"detections for photo0\.png have shape \(1, 2\), expected \(n, 6\)",
+        ):
+            openclarify.run(config, images, tmp_path / "b")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b" / "analysis.json").exists()
 
 
 def test_spark_is_refused_for_images() -> None:

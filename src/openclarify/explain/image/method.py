@@ -200,10 +200,12 @@ class ImageShapMethod:
                 "set $.dataset_type to application/x-image, or remove image_config",
             )
         if backend == "spark":
+            # segments differ per image, so there is no shared table to partition;
+            # a multi-instance Processing job (which runs on Spark) is refused too
             raise ConfigError(
                 "--backend",
-                "image explanations run on the local backends only",
-                "use --backend local",
+                "image explanations run on the local backends only, not on Spark",
+                "use --backend local; for a Processing job, one instance (instance_count 1)",
             )
         if image.model_type is None:
             raise ConfigError(
