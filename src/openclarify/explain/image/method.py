@@ -261,7 +261,8 @@ class ImageShapMethod:
         if isinstance(shap.baseline, str):
             where = "$.methods.shap.baseline"
             mask = pixels.read_image(data.locations.local(shap.baseline, where), where)
-        call = call_session(lambda rows: data.session.outputs(rows, verbose=False))  # type: ignore[union-attr]
+        session = data.session
+        call = call_session(lambda rows: session.outputs(rows, verbose=False))
         spool = _spool()
         entries: list[dict[str, Any]] = []
         files: list[OutputFile] = []
