@@ -91,10 +91,21 @@ def test_a_corrupt_or_mislabelled_image_is_an_error_naming_it(tmp_path: Path) ->
         image_files(tmp_path, Locations())
 
 
-def test_a_truncated_image_fails_when_decoded_with_the_same_kind_of_error(tmp_path: Path) -> None:
+def test_a_truncated_image_fails_when_decoded_with_the_same_kind_of_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from PIL import ImageFile
+
+    # weasyprint sets this process-wide when the report is imported; we stay strict
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
     data = pixels.encode(smooth(), "JPEG")
     with pytest.raises(DatasetError, match=re.escape("cut.jpg: cannot be decoded as an image")):
         pixels.decode(data[: len(data) // 2], "cut.jpg")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # restored
+    # and the listing finds it before any model call
+    (tmp_path / "cut.jpg").write_bytes(data[: len(data) // 2])
+    with pytest.raises(DatasetError, match=re.escape("cut.jpg: cannot be decoded as an image")):
+        image_files(tmp_path, Locations())
 
 
 def test_duplicate_stems_and_empty_datasets_are_errors(tmp_path: Path) -> None:
