@@ -178,6 +178,19 @@ def test_an_s3_prefix_of_images(s3_server: S3Server, images: Path, tmp_path: Pat
         ({"predictor": {"label_headers": None}}, "$.predictor.label_headers", "is required"),
         ({"predictor": None}, "$.predictor", "image explanations explain a model"),
         (
+            {
+                "predictor": {
+                    "openclarify": {
+                        "endpoint_url": None,
+                        "model_path": "m.joblib",
+                        "allow_code_execution": True,
+                    }
+                }
+            },
+            "$.predictor.openclarify.model_path",
+            "in-process models are not supported for image datasets",
+        ),
+        (
             {"methods": {"shap": {"image_config": {"model_type": None}}}},
             "$.methods.shap.image_config.model_type",
             "Please set model_type to OBJECT_DETECTION or IMAGE_CLASSIFICATION",

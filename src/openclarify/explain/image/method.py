@@ -233,6 +233,14 @@ class ImageShapMethod:
                     "does not apply to image explanations (the features are segments)",
                     f"remove {key}",
                 )
+        extension = config.predictor.openclarify if config.predictor is not None else None
+        if extension is not None and extension.model_path is not None:
+            # an in-process model is called with feature rows; images travel as requests
+            raise ConfigError(
+                "$.predictor.openclarify.model_path",
+                "in-process models are not supported for image datasets",
+                "serve the model over HTTP and set predictor.openclarify.endpoint_url",
+            )
         if config.predictor is not None and not config.predictor.label_headers:
             raise ConfigError(
                 "$.predictor.label_headers",
