@@ -12,7 +12,8 @@ from PIL import Image
 
 import openclarify
 from openclarify.errors import ConfigError, PredictorError
-from openclarify.explain.image.explain import explain_classification
+from openclarify.explain.image.explain import SegmentExplanation, explain_classification
+from openclarify.explain.image.method import predicted
 from openclarify.explain.image.segments import segment
 from tests.storage.conftest import S3Server
 
@@ -261,3 +262,31 @@ def test_spark_is_refused_for_images() -> None:
     config = _config("http://127.0.0.1:9", "image/png")
     with pytest.raises(ConfigError, match="image explanations run on the local backends only"):
         openclarify.job.plan_analysis(openclarify.config.load_config(config), "spark")
+
+
+def test_one_score_with_two_headers_explains_the_second_label(images: Path, tmp_path: Path) -> None:
+    def one_score(batch: np.ndarray) -> list[float]:
+        return [float(image[:24, :32].mean() / 255) for image in batch]
+
+    with image_server(one_score) as server:
+        result = openclarify.run(_config(server.url, "image/png"), images, tmp_path / "out")
+    for entry in result.to_dict()["explanations"]["kernel_shap_images"]:
+        assert list(entry["shap_values"]) == ["bright"]
+        p = entry["prediction"]["bright"]
+        assert entry["predicted_label"] == ("bright" if p > 0.5 else "dark")
+        assert entry["expected_value"]["bright"] + sum(entry["shap_values"]["bright"]) == (
+            pytest.approx(p, abs=1e-12)
+        )
+
+
+def test_the_heat_map_of_the_first_of_two_labels_shows_minus_phi() -> None:
+    phi = np.array([[0.25], [-0.5]])
+    low = SegmentExplanation(phi, np.array([0.1]))  # prediction 0.1 + (−0.25) < 0.5
+    index, shown = predicted(low, settings())
+    assert index == 0 and shown.tolist() == [-0.25, 0.5]
+    high = SegmentExplanation(phi, np.array([0.9]))
+    index, shown = predicted(high, settings())
+    assert index == 1 and shown.tolist() == [0.25, -0.5]
+    # with use_logit the threshold is compared in log-odds: 0.5 ↔ 0
+    index, _ = predicted(SegmentExplanation(phi, np.array([0.3])), settings(use_logit=True))
+    assert index == 1

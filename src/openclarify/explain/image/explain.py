@@ -129,7 +129,8 @@ def explain_classification(
     Raises
     ------
     PredictorError
-        The model returns a number of scores other than ``len(label_headers)``.
+        The model returns a number of scores other than ``len(label_headers)`` (one
+        score with two headers is the score of the second, the positive class).
     """
     m = int(labels.max()) + 1
     expected = len(settings.label_headers)
@@ -137,7 +138,8 @@ def explain_classification(
     def score(masks: NDArray[np.bool_]) -> NDArray[np.float64]:
         cells = [MaskedImage(image, baseline, labels, mask) for mask in masks]
         scores = score_matrix(call(cells))
-        if scores.shape[1] != expected:
+        # one score with two label headers: the positive class's score, as for tabular data
+        if scores.shape[1] != expected and not (scores.shape[1] == 1 and expected == 2):
             raise PredictorError(
                 "$.predictor.label_headers",
                 f"the model returned {scores.shape[1]} scores for {name} but "

@@ -11,7 +11,7 @@ Outputs (contract §4.6, §6.9; modalities §2.3, §2.4):
   ``shap_<stem>_box<k>_object.jpeg`` (``k`` from 1, one per explained object) and
   ``<stem>_objects.jpeg`` (every explained box), as observed; classification
   ``shap_<stem>.jpeg`` by the same rule (the name was never observed), the map of
-  the predicted label;
+  the predicted label (:func:`predicted`);
 * ``explanations.kernel_shap_images`` in ``analysis.json`` — our documented
   extension (what Clarify writes for CV was never published; no existing key
   changes): one object per image, see :func:`image_entry` and :func:`objects_entry`.
@@ -38,6 +38,7 @@ from ...errors import ConfigError
 from ...methods import JobData, Needs
 from ...predict.images import IMAGE_DATASET
 from ...results import AnalysisResult, OutputFile
+from ..kernel_shap import logit
 from .detection import Detection
 from .explain import (
     ImageSettings,
@@ -114,11 +115,33 @@ def _floats(values: NDArray[np.float64]) -> list[float]:
     return [float(v) for v in values]
 
 
+def predicted(
+    explanation: SegmentExplanation, settings: ImageSettings
+) -> tuple[int, NDArray[np.float64]]:
+    """The index of the predicted label and the attributions its heat map shows.
+
+    With one score per label: the arg-max label and its column.  With one score
+    for two labels (the second label's probability): the second label when the
+    score is above ``probability_threshold`` (its log-odds with ``use_logit``), else
+    the first, whose score ``1 − p`` (or ``−logit p``) has exactly the attributions
+    ``−φ``.
+    """
+    if explanation.shap.shape[1] == len(settings.label_headers):
+        index = int(np.argmax(explanation.prediction))
+        return index, explanation.shap[:, index]
+    threshold = settings.probability_threshold
+    cut = float(logit(np.array([threshold]))[0]) if settings.use_logit else threshold
+    if float(explanation.prediction[0]) > cut:
+        return 1, explanation.shap[:, 0]
+    return 0, -explanation.shap[:, 0]
+
+
 def image_entry(
     name: str,
     segments: int,
     headers: tuple[object, ...],
     explanation: SegmentExplanation,
+    predicted_index: int,
     heat_map: str,
 ) -> dict[str, Any]:
     """The ``analysis.json`` object of one classified image.
@@ -126,19 +149,23 @@ def image_entry(
     ``{"image", "model_type", "segments", "predicted_label", "heat_map",
     "expected_value": {label: v}, "prediction": {label: v},
     "shap_values": {label: [φ per segment]}}`` — segment ``j`` is label ``j`` of the
-    SLIC map; ``expected_value[l] + Σ_j shap_values[l][j] = prediction[l]``.
+    SLIC map; ``expected_value[l] + Σ_j shap_values[l][j] = prediction[l]``.  The
+    labels are the explained outputs: every header, or the second alone when the
+    model returns one score for two headers.
     """
     names = [str(h) for h in headers]
-    predicted = int(np.argmax(explanation.prediction))
+    explained = names if explanation.shap.shape[1] == len(names) else names[1:]
     return {
         "image": name,
         "model_type": CLASSIFICATION,
         "segments": segments,
-        "predicted_label": names[predicted],
+        "predicted_label": names[predicted_index],
         "heat_map": heat_map,
-        "expected_value": dict(zip(names, _floats(explanation.expected_value), strict=True)),
-        "prediction": dict(zip(names, _floats(explanation.prediction), strict=True)),
-        "shap_values": {label: _floats(explanation.shap[:, k]) for k, label in enumerate(names)},
+        "expected_value": dict(zip(explained, _floats(explanation.expected_value), strict=True)),
+        "prediction": dict(zip(explained, _floats(explanation.prediction), strict=True)),
+        "shap_values": {
+            label: _floats(explanation.shap[:, k]) for k, label in enumerate(explained)
+        },
     }
 
 
@@ -302,10 +329,12 @@ class ImageShapMethod:
                     image, baseline, labels, settings, call, index=index, name=item.name
                 )
                 file_name = f"shap_{item.stem}.jpeg"
-                predicted = int(np.argmax(explanation.prediction))
-                spooled(file_name, heat_map(image, labels, explanation.shap[:, predicted]))
+                index_of_label, shown = predicted(explanation, settings)
+                spooled(file_name, heat_map(image, labels, shown))
                 entries.append(
-                    image_entry(item.name, m, settings.label_headers, explanation, file_name)
+                    image_entry(
+                        item.name, m, settings.label_headers, explanation, index_of_label, file_name
+                    )
                 )
             else:
                 objects = choose_objects(original_detections(image, call, item.name), settings)
