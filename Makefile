@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# A sample with its own run.py runs that; one with its own serve.py (time_series) gets that
+# A sample with its own run.py runs that; one with its own serve.py (time_series, image_classification) gets that
 # model started on 127.0.0.1:8766 first.
 run: $(STAMP)
 	@sample=sample_configs/$(SAMPLE); \
