@@ -191,11 +191,10 @@ def test_shap_without_a_predictor_names_the_predictor(
 @pytest.mark.parametrize(
     ("key", "value", "what"),
     [
-        ("text_config", {"granularity": "token", "language": "english"}, "text (NLP)"),
         ("image_config", {"model_type": "IMAGE_CLASSIFICATION"}, "image"),
     ],
 )
-def test_text_and_image_explanations_are_not_supported_yet(
+def test_image_explanations_are_not_supported_yet(
     key: str, value: dict[str, str], what: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = contract_config()

@@ -1,0 +1,281 @@
+"""Kernel SHAP over text units and tabular features, with the package's one estimator.
+
+The players of record ``i`` are its non-text features and every unit of each
+of its text columns; records have different numbers of units.  The estimator
+(:func:`openclarify.explain.kernel_shap.explain`) works on one float matrix,
+so each record is laid out as
+
+``[record id | non-text features (their codes) | unit slots of column 1 | …]``
+
+* a unit slot is ``1`` ("present") for each unit the record has and ``0`` in
+  the baseline rows; the slots beyond a record's own units are ``0`` in the
+  record too, so they equal the baseline and the estimator drops them as
+  dummy players (exact Shapley value 0, no budget spent): each record gets
+  exactly its own players and its own default ``num_samples``;
+* the record id is not explained (always taken from the record), so every
+  synthetic row says which record it belongs to; the model function rebuilds
+  that record's texts from the slots (:mod:`.masking`) and decodes the other
+  features (:class:`~openclarify.explain.tabular.TabularCodec`).
+
+Everything else is the tabular estimator unchanged: coalition sampling and
+``seed`` per record, the Shapley-kernel fit with efficiency imposed,
+``use_logit`` after averaging over the baseline rows, and the batching of many
+records into one model call (records of different lengths share calls).  The
+texts of one call are built in slices of at most :data:`TEXT_BATCH_CHARS`
+characters, so long texts do not multiply into gigabytes of strings.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from ...errors import ConfigError, DatasetError
+from ...limits import check_shap_fits
+from ..kernel_shap import DEFAULT_MAX_BATCH_ROWS, default_num_samples, explain
+from ..shap_values import ScoreFn, _scores_checked, output_labels
+from ..tabular import TabularCodec
+from .columns import ColumnTypes
+from .masking import DEFAULT_TEXT_BASELINE, MaskableText
+from .result import TextShapExplanation
+from .units import Segmenter
+
+__all__ = ["MAX_PLAYERS", "TEXT_BATCH_CHARS", "explain_text_records", "text_replacements"]
+
+#: Most players (units of all text columns plus other features) one record may have.
+#: The constrained fit costs O(S·P²) for S = 2P + 2048 coalitions: at 1,000 players a
+#: few seconds per record, at 5,000 minutes, with 12,048 synthetic texts of the whole
+#: record to send; such texts are refused with a fix (a coarser granularity).
+MAX_PLAYERS = 1000
+#: Characters of rebuilt text built and sent per model call slice (about 64 MB of str).
+TEXT_BATCH_CHARS = 2**24
+
+_log = logging.getLogger("openclarify")
+
+
+def text_replacements(baseline: pd.DataFrame, text_columns: Sequence[str]) -> dict[str, str]:
+    """Each text column's replacement for an absent unit: its (single) baseline value.
+
+    Raises
+    ------
+    ConfigError
+        Baseline rows with different values for one text column (each absent unit
+        is replaced by one string), or a value that is not a string.
+    """
+    out = {}
+    for name in text_columns:
+        values = [
+            DEFAULT_TEXT_BASELINE if v is None or (isinstance(v, float) and np.isnan(v)) else v
+            for v in baseline[name].tolist()
+        ]
+        if any(not isinstance(v, str) for v in values):
+            raise ConfigError(
+                "$.methods.shap.baseline",
+                f"gives a non-string value for the text column '{name}'",
+                'give the replacement for an absent text unit as a string, e.g. "<UNK>"',
+            )
+        if len(set(values)) > 1:
+            raise ConfigError(
+                "$.methods.shap.baseline",
+                f"has rows with different values for the text column '{name}'",
+                "give one replacement string for the text column in every baseline row",
+            )
+        out[name] = values[0] if values else DEFAULT_TEXT_BASELINE
+    return out
+
+
+def _cut_texts(
+    features: pd.DataFrame, text_columns: Sequence[str], segmenter: Segmenter, n_other: int
+) -> dict[str, list[MaskableText]]:
+    texts: dict[str, list[MaskableText]] = {}
+    for name in text_columns:
+        texts[name] = [
+            MaskableText.cut(v, segmenter.units(v) if isinstance(v, str) else [])
+            for v in features[name].tolist()
+        ]
+    totals = np.full(len(features), n_other)
+    for name in text_columns:
+        totals += np.array([t.n_units for t in texts[name]], dtype=int)
+    if len(totals) and totals.max() > MAX_PLAYERS:
+        row = int(np.argmax(totals))
+        biggest = max(text_columns, key=lambda c: texts[c][row].n_units)
+        raise DatasetError(
+            f"column '{biggest}', row {row}",
+            f"has {int(totals[row])} text units and features to explain, more than the "
+            f"{MAX_PLAYERS} one record may have",
+            "use a coarser methods.shap.text_config.granularity (sentence or paragraph), or "
+            "shorten the text",
+        )
+    return texts
+
+
+def explain_text_records(
+    features: pd.DataFrame,
+    types: ColumnTypes,
+    baseline: pd.DataFrame,
+    scores: ScoreFn,
+    segmenter: Segmenter,
+    *,
+    label_headers: Sequence[Any] | None = None,
+    num_samples: int | None = None,
+    seed: int | None = None,
+    agg_method: str = "mean_abs",
+    use_logit: bool = False,
+    max_top_tokens: int | None = None,
+    max_batch_rows: int | None = None,
+    chunk_rows: int | None = None,
+    log: logging.Logger | None = None,
+) -> TextShapExplanation:
+    """Kernel SHAP of every record over its text units and other features (module docstring).
+
+    Parameters
+    ----------
+    features:
+        The model's feature columns, in dataset order (fresh index).
+    types:
+        :func:`~openclarify.explain.text.columns.column_types` of ``features``.
+    baseline:
+        Baseline rows with the same columns; a text column holds its replacement string.
+    scores:
+        The model (:data:`~openclarify.explain.shap_values.ScoreFn`).
+    segmenter:
+        Splits texts into units and tokens.
+    label_headers, num_samples, seed, agg_method, use_logit:
+        ``predictor.label_headers`` and the ``methods.shap`` settings.
+    max_top_tokens:
+        Entries of ``global_top_shap_text`` per column (default 50).
+    max_batch_rows, chunk_rows:
+        Synthetic rows per model call / records per call (see ``explain``).
+    log:
+        Logger for progress lines.
+    """
+    log = log or _log
+    names = [str(c) for c in features.columns]
+    text_columns, other = types.text, types.other
+    replacements = text_replacements(baseline, text_columns)
+    texts = _cut_texts(features, text_columns, segmenter, len(other))
+    n, b = len(features), len(baseline)
+    slots = {c: max([t.n_units for t in texts[c]], default=0) for c in text_columns}
+    start = {}
+    position = 1 + len(other)
+    for c in text_columns:
+        start[c] = position
+        position += slots[c]
+    m = position
+    records = np.zeros((n, m))
+    background = np.zeros((b, m))
+    records[:, 0] = np.arange(n)
+    background[:, 0] = -1.0
+    codec = TabularCodec.fit(features[other], baseline[other]) if other else None
+    if codec is not None:
+        records[:, 1 : 1 + len(other)] = codec.encode(features[other])
+        background[:, 1 : 1 + len(other)] = codec.encode(baseline[other])
+    for c in text_columns:
+        for i, text in enumerate(texts[c]):
+            records[i, start[c] : start[c] + text.n_units] = 1.0
+
+    most = max(1, len(other) + max((_units(texts, i) for i in range(n)), default=0))
+    coalitions = num_samples if num_samples is not None else default_num_samples(most)
+    if most < 63:
+        coalitions = min(coalitions, 2**most - 2) if most > 1 else 1
+    model_rows = check_shap_fits(coalitions, b, m, n)
+    log.info("SHAP will evaluate the model on about %d rows", model_rows)
+
+    model = _scores_checked(scores, use_logit)
+    cost = np.zeros(n)
+    for c in text_columns:
+        cost += [t.rebuilt_length(replacements[c]) for t in texts[c]]
+    cost += 1.0  # every row costs something, so slices stay bounded in rows too
+
+    def frame_of(matrix: NDArray[np.float64]) -> pd.DataFrame:
+        ids = matrix[:, 0].astype(np.intp)
+        columns: dict[str, Any] = {}
+        if codec is not None:
+            decoded = codec.decode(matrix[:, 1 : 1 + len(other)])
+            for name in other:
+                columns[name] = decoded[name]
+        order = np.argsort(ids, kind="stable")
+        sorted_ids = ids[order]
+        firsts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
+        bounds = np.r_[firsts, len(ids)]
+        for c in text_columns:
+            values = np.empty(len(ids), dtype=object)
+            for lo, hi in itertools.pairwise(bounds):
+                rows = order[lo:hi]
+                owner = sorted_ids[lo]
+                if owner < 0:  # a baseline row: the column's replacement itself
+                    values[rows] = replacements[c]
+                    continue
+                text = texts[c][owner]
+                present = matrix[rows, start[c] : start[c] + text.n_units] > 0.5
+                values[rows] = text.rebuild(present, replacements[c])
+            columns[c] = pd.Series(values, dtype=object)
+        return pd.DataFrame({name: columns[name] for name in names})
+
+    def predict(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
+        ids = matrix[:, 0].astype(np.intp)
+        row_cost = np.where(ids < 0, 1.0 + sum(map(len, replacements.values())), cost[ids])
+        ends = np.cumsum(row_cost)
+        outputs = []
+        lo = 0
+        while lo < len(matrix):
+            hi = int(np.searchsorted(ends, ends[lo] - row_cost[lo] + TEXT_BATCH_CHARS, "right"))
+            hi = max(hi, lo + 1)
+            outputs.append(np.asarray(model(frame_of(matrix[lo:hi])), dtype=np.float64))
+            lo = hi
+        return np.concatenate(outputs) if len(outputs) > 1 else outputs[0]
+
+    log.info("SHAP n_samples %s", num_samples if num_samples is not None else "per record")
+    log.info(
+        "Shap analyzer: explaining %d rows, %d columns (%d text) against %d baseline row(s)",
+        n,
+        len(names),
+        len(text_columns),
+        b,
+    )
+    started = time.monotonic()
+    result = explain(
+        predict,
+        records,
+        background,
+        num_samples=num_samples,
+        seed=seed,
+        chunk_rows=chunk_rows,
+        max_batch_rows=max_batch_rows or DEFAULT_MAX_BATCH_ROWS,
+        features_to_explain=list(range(1, m)),
+        use_logit=use_logit,
+    )
+    log.info("getting explanations took %.2fs", time.monotonic() - started)
+    labels = output_labels(result.phi.shape[2], label_headers)
+    local_other = {name: result.phi[:, 1 + j, :] for j, name in enumerate(other)}
+    local_units = {
+        c: [result.phi[i, start[c] : start[c] + texts[c][i].n_units, :] for i in range(n)]
+        for c in text_columns
+    }
+    shown_baseline = baseline.copy()
+    for c in text_columns:
+        shown_baseline[c] = replacements[c]
+    return TextShapExplanation.build(
+        labels=tuple(labels),
+        features=tuple(names),
+        types=types,
+        texts=texts,
+        local_other=local_other,
+        local_units=local_units,
+        expected_value=np.asarray(result.expected_value, dtype=np.float64),
+        baseline=shown_baseline,
+        segmenter=segmenter,
+        agg_method=agg_method,
+        max_top_tokens=max_top_tokens,
+    )
+
+
+def _units(texts: dict[str, list[MaskableText]], i: int) -> int:
+    return sum(t[i].n_units for t in texts.values())
