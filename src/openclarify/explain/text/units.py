@@ -18,7 +18,7 @@ Every unit is a :class:`Unit`: its text without leading or trailing whitespace
 token of a run of extra spaces) are dropped: they are the gaps between units,
 which masking keeps as they are.
 
-Languages: the SDK's 62 names and codes (``TextConfig._SUPPORTED_LANGUAGES``),
+Languages: the SDK's names and codes (``TextConfig._SUPPORTED_LANGUAGES``),
 which are spaCy's language set; a name is mapped to its spaCy code
 (:data:`LANGUAGE_CODES`).  Japanese, Thai and Vietnamese tokenizers need
 packages of their own (:data:`LANGUAGE_PACKAGES`), installed by the
@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,7 +104,7 @@ def language_code(language: str) -> str:
         return LANGUAGE_CODES[language]
     raise ConfigError(
         _WHERE,
-        "is not one of the SDK's 62 languages",
+        "is not one of the languages the SDK lists",
         "use an English language name or ISO code, e.g. 'english' or 'en'",
     )
 
@@ -190,7 +191,12 @@ def check_available(language: str) -> None:
 def _pipeline(code: str) -> Any:
     import spacy
 
-    nlp = spacy.blank(code)
+    with warnings.catch_warnings():
+        # spaCy's Japanese tokenizer calls SudachiPy's Dictionary.create(), which
+        # SudachiPy 0.7 deprecates (DeprecationWarning); it works, and the call is
+        # spaCy's, not ours: the warning would only alarm the job's users.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        nlp = spacy.blank(code)
     nlp.add_pipe("sentencizer")
     return nlp
 
