@@ -110,7 +110,9 @@ def test_missing_spacy_names_the_text_extra(monkeypatch: pytest.MonkeyPatch) -> 
         units.check_available("english")
 
 
-@pytest.mark.parametrize(("language", "text"), [("ja", "これは本です。"), ("th", "สวัสดีครับ"), ("vi", "Tôi yêu bạn.")])
+@pytest.mark.parametrize(
+    ("language", "text"), [("ja", "これは本です。"), ("th", "สวัสดีครับ"), ("vi", "Tôi yêu bạn.")]
+)
 def test_languages_with_their_own_tokenizer(language: str, text: str) -> None:
     if units._missing_packages(language):
         pytest.skip("the text-languages extra is not installed")
