@@ -51,9 +51,9 @@ run-model: $(STAMP)
 
 # Text explanations through a local review-sentiment model server (needs the text extra).
 run-text: $(STAMP)
-	@$(BIN)/python sample_configs/text_reviews/serve.py --port 8766 & server=$$!; \
+	@$(BIN)/python sample_configs/text_reviews/serve.py --port 8767 & server=$$!; \
 	trap "kill $$server" EXIT; \
-	for i in 1 2 3 4 5 6 7 8 9 10; do $(BIN)/python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8766/ping', timeout=1)" 2>/dev/null && break; sleep 0.3; done; \
+	for i in 1 2 3 4 5 6 7 8 9 10; do $(BIN)/python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8767/ping', timeout=1)" 2>/dev/null && break; sleep 0.3; done; \
 	$(BIN)/openclarify analyze --config sample_configs/text_reviews/analysis_config.json \
 	    --dataset sample_configs/text_reviews/reviews.csv --output out/text_reviews
 

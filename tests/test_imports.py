@@ -27,6 +27,7 @@ HEAVY = (
     "pyspark",
     "scipy",
     "sklearn",
+    "spacy",
     "weasyprint",
 )
 #: Runs the command line in this process and prints the heavy packages it loaded.

@@ -1,6 +1,6 @@
 """A tiny review-sentiment model server speaking the SageMaker inference protocol.
 
-    python sample_configs/text_reviews/serve.py --port 8766
+    python sample_configs/text_reviews/serve.py --port 8767
 
 ``GET /ping`` answers 200; ``POST /invocations`` takes records of
 ``[review text, age]`` as ``text/csv`` (one CSV line each, the text quoted when
@@ -104,7 +104,7 @@ class Handler(BaseHTTPRequestHandler):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--port", type=int, default=8767)
     args = parser.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
