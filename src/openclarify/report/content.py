@@ -16,13 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..bias.registry import BY_CODE
-from ..results import BEYOND_KEY
+from ..results import BEYOND_KEY, TextExample
 from . import flags
 from .drift import DriftSection
 from .stats import ReportStats
 
 #: Features shown in a SHAP bar chart (the largest absolute global values).
 TOP_FEATURES = 10
+#: Tokens per label and text column in the report's chart of ``global_top_shap_text``.
+TOP_TOKENS = 20
 #: Headline findings listed in the summary (the values furthest from fair).
 TOP_FINDINGS = 5
 #: Facet groups per facet and stage shown with a full table and a chart; further
@@ -196,6 +198,10 @@ class Report:
     drift: DriftSection | None = None
     #: What the config's ``openclarify`` key added (:mod:`.beyond`); ``None`` without it.
     beyond: Any = None
+    #: ``global_top_shap_text``: one entry per (label, text column), largest first.
+    text_top: tuple[ShapLabel, ...] = ()
+    #: A few records with each text unit's attribution.
+    text_examples: tuple[TextExample, ...] = ()
 
     def all_rows(self) -> list[tuple[BiasStage, GroupMetrics, MetricRow]]:
         return [(s, g, r) for s in self.stages for g in s.groups for r in g.metrics]
@@ -292,6 +298,23 @@ def shap_labels(kernel_shap: dict[str, Any]) -> tuple[ShapLabel, ...]:
                 n_features=len(values),
             )
         )
+    return tuple(out)
+
+
+def text_top_tokens(kernel_shap: dict[str, Any]) -> tuple[ShapLabel, ...]:
+    """``global_top_shap_text`` of every label and text column, the top :data:`TOP_TOKENS`."""
+    out = []
+    for label, entry in kernel_shap.items():
+        for column, tokens in (entry.get("global_top_shap_text") or {}).items():
+            ranked = [(str(k), float(v)) for k, v in tokens.items() if v is not None]
+            out.append(
+                ShapLabel(
+                    label=f"{label} · {column}",
+                    expected_value=to_float(entry.get("expected_value")),
+                    top=tuple(ranked[:TOP_TOKENS]),
+                    n_features=len(ranked),
+                )
+            )
     return tuple(out)
 
 
@@ -393,8 +416,9 @@ def build_report(
     config: dict[str, Any] | None = None,
     versions: dict[str, str] | None = None,
     drift: DriftSection | None = None,
+    text_examples: tuple[TextExample, ...] = (),
 ) -> Report:
-    """The report of one ``analysis.json`` document (and of its drift check, if any)."""
+    """The report of one ``analysis.json`` document (its drift check and texts, if any)."""
     stages = tuple(
         bias_stage(stage, stage_title, document[key])
         for key, stage, stage_title in STAGES
@@ -441,4 +465,6 @@ def build_report(
         counts=counts,
         drift=drift,
         beyond=extras,
+        text_top=text_top_tokens(explanations.get("kernel_shap") or {}),
+        text_examples=tuple(text_examples),
     )

@@ -165,7 +165,11 @@ class TextShapMethod:
                     f"Wrote {shap.n_records} local explanations to: {{target}}",
                 )
             )
-        return AnalysisResult(explanations={"kernel_shap": shap.section()}, files=tuple(files))
+        return AnalysisResult(
+            explanations={"kernel_shap": shap.section()},
+            files=tuple(files),
+            text_examples=shap.examples(),
+        )
 
 
 TEXT_SHAP = TextShapMethod()

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ...results import TextExample
 from ..aggregate import aggregate
 from .columns import FREE_TEXT, ColumnTypes
 from .masking import MaskableText
@@ -40,6 +41,10 @@ __all__ = ["DEFAULT_MAX_TOP_TOKENS", "TextShapExplanation", "top_tokens"]
 
 #: ``text_config.max_top_tokens`` when absent (contract §2.8).
 DEFAULT_MAX_TOP_TOKENS = 50
+#: Records per text column the report shows with their units coloured.
+REPORT_EXAMPLES = 3
+#: Characters of each such record the report shows.
+REPORT_EXAMPLE_CHARS = 1500
 
 
 def top_tokens(
@@ -202,6 +207,42 @@ class TextShapExplanation:
         return "".join(
             json.dumps(self.local_record(i), sort_keys=True) + "\n" for i in range(self.n_records)
         )
+
+    def examples(
+        self, count: int = REPORT_EXAMPLES, max_chars: int = REPORT_EXAMPLE_CHARS
+    ) -> tuple[TextExample, ...]:
+        """The first ``count`` records with text units, per text column, for the report.
+
+        Attributions are those of the first output label; a text longer than
+        ``max_chars`` is cut there (and its units after the cut left out).
+        """
+        out = []
+        for name in self.top_text:
+            shown = 0
+            for i, text in enumerate(self.texts[name]):
+                if shown == count:
+                    break
+                if not text.units:
+                    continue
+                full = str(text.value)
+                phi = self.local_units[name][i][:, 0]
+                spans = tuple(
+                    (u.start, u.end, float(phi[j]))
+                    for j, u in enumerate(text.units)
+                    if u.end <= max_chars
+                )
+                out.append(
+                    TextExample(
+                        feature=name,
+                        label=self.labels[0],
+                        record=i,
+                        text=full[:max_chars],
+                        spans=spans,
+                        truncated=len(full) > max_chars,
+                    )
+                )
+                shown += 1
+        return tuple(out)
 
     def baseline_csv(self) -> str:
         """``baseline.csv``: the baseline rows as CSV without a header."""
