@@ -5,8 +5,9 @@
 ``GET /ping`` answers 200; ``POST /invocations`` takes records of
 ``[review text, age]`` as ``text/csv`` (one CSV line each, the text quoted when
 needed) or ``application/jsonlines`` (``{"features": [text, age]}`` per line)
-and answers one score per record: ``text/csv`` lines, or ``{"score": s}`` JSON
-lines when the request was JSON Lines.
+or ``application/json`` (``{"instances": [[text, age], ...]}``) and answers one
+score per record: ``text/csv`` lines, ``{"score": s}`` JSON lines when the
+request was JSON Lines, ``{"predictions": [{"score": s}, ...]}`` when it was JSON.
 
 The model is a fixed bag of words (no training, no pickle): the score is
 ``BIAS + Σ WEIGHTS[word] over the words present (each distinct word once) +
@@ -59,6 +60,8 @@ def score(text: str, age: float) -> float:
 def _records(body: str, content_type: str) -> list[tuple[str, float]]:
     if content_type.startswith("application/jsonlines"):
         rows = [json.loads(line)["features"] for line in body.splitlines() if line.strip()]
+    elif content_type.startswith("application/json"):
+        rows = json.loads(body)["instances"]
     else:
         rows = [r for r in csv.reader(io.StringIO(body)) if r]
     return [(str(text), float(age)) for text, age in rows]
@@ -95,6 +98,9 @@ class Handler(BaseHTTPRequestHandler):
         if content_type.startswith("application/jsonlines"):
             out = "".join(json.dumps({"score": s}) + "\n" for s in scores)
             self._answer(200, out.encode(), "application/jsonlines")
+        elif content_type.startswith("application/json"):
+            out = json.dumps({"predictions": [{"score": s} for s in scores]})
+            self._answer(200, out.encode(), "application/json")
         else:
             self._answer(200, "".join(f"{s!r}\n" for s in scores).encode(), "text/csv")
 

@@ -145,11 +145,24 @@ def test_csv_requests_give_the_closed_form_values(server: str) -> None:
     assert first.startswith('{"explanations": [{"attributions": [{"attribution": [')
 
 
-def test_jsonlines_requests_give_the_same_bytes_as_csv(server: str) -> None:
+def json_predictor(config: dict[str, Any]) -> dict[str, Any]:
+    config = copy.deepcopy(config)
+    config["predictor"].update(
+        content_type="application/json",
+        accept_type="application/json",
+        content_template='{"instances":$records}',
+        record_template="$features",
+        probability="predictions[*].score",
+    )
+    return config
+
+
+@pytest.mark.parametrize("predictor", [jsonlines_predictor, json_predictor])
+def test_json_requests_give_the_same_bytes_as_csv(server: str, predictor: Any) -> None:
     by_csv = openclarify.analyze(sample_config(server), DATA)
-    by_jsonl = openclarify.analyze(jsonlines_predictor(sample_config(server)), DATA)
-    assert by_jsonl.to_dict() == by_csv.to_dict()
-    assert files(by_jsonl) == files(by_csv)
+    by_json = openclarify.analyze(predictor(sample_config(server)), DATA)
+    assert by_json.to_dict() == by_csv.to_dict()
+    assert files(by_json) == files(by_csv)
 
 
 def test_top_tokens_are_the_weights_of_the_words(server: str) -> None:
