@@ -11,10 +11,10 @@ request was JSON Lines, ``{"predictions": [{"score": s}, ...]}`` when it was JSO
 
 The model is a fixed bag of words (no training, no pickle): the score is
 ``BIAS + Σ WEIGHTS[word] over the words present (each distinct word once) +
-AGE_WEIGHT · (age − 40)``, words being runs of letters (lower-cased).  A text
-with an angle bracket (markup such as ``<UNK>``) is refused with 400, so a
-config whose text baseline is ``"<UNK>"`` shows how a model that rejects the
-rebuilt texts is reported.  Because
+AGE_WEIGHT · (age − 40)``, words being runs of letters (lower-cased); a record
+of the text alone is read with age 40.  A text holding ``[MASK]`` is refused
+with 400, so a config whose text baseline is ``"[MASK]"`` shows how a model that
+rejects the rebuilt texts is reported.  Because
 it is a sum over the words present, its exact SHAP values are known: a word
 that occurs once in a review gets its weight (tests/explain/text).  Standard
 library only; stops on Ctrl-C or SIGTERM.
@@ -64,7 +64,7 @@ def _records(body: str, content_type: str) -> list[tuple[str, float]]:
         rows = json.loads(body)["instances"]
     else:
         rows = [r for r in csv.reader(io.StringIO(body)) if r]
-    return [(str(text), float(age)) for text, age in rows]
+    return [(str(row[0]), float(row[1]) if len(row) > 1 else 40.0) for row in rows]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -91,8 +91,8 @@ class Handler(BaseHTTPRequestHandler):
         except (ValueError, KeyError, TypeError):
             self._answer(400, b"expected records of [review text, age]")
             return
-        if any("<" in text or ">" in text for text, _ in records):
-            self._answer(400, b"markup is not accepted in review texts")
+        if any("[MASK]" in text for text, _ in records):
+            self._answer(400, b"[MASK] is not accepted in review texts")
             return
         scores = [score(text, age) for text, age in records]
         if content_type.startswith("application/jsonlines"):

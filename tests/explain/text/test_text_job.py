@@ -220,11 +220,50 @@ def test_sentence_and_paragraph_units_get_the_sum_of_their_words(
 
 
 def test_a_model_that_rejects_the_rebuilt_text_is_a_predictor_error(server: str) -> None:
-    # the server refuses markup: the records pass, the texts rebuilt with "<UNK>" do not
-    config = sample_config(server, baseline=[["<UNK>", 40]])
+    # the server refuses "[MASK]": the records pass, the texts rebuilt with it do not
+    config = sample_config(server, baseline=[["[MASK]", 40]])
     with pytest.raises(PredictorError) as caught:
         openclarify.analyze(config, DATA)
     assert "400" in str(caught.value)
+
+
+def test_the_config_the_sdk_wrote_for_clarify_runs_unchanged(server: str, tmp_path: Path) -> None:
+    # the analysis config printed by a real Clarify text run (sentence granularity, the
+    # text column alone, baseline "<UNK>"), only the model's address changed
+    data = tmp_path / "reviews.csv"
+    texts = [row["Review Text"] for row in reviews()]
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([t] for t in texts)
+    data.write_text(buffer.getvalue())
+    config = {
+        "dataset_type": "text/csv",
+        "headers": ["Review Text"],
+        "predictor": {
+            "accept_type": "text/csv",
+            "content_type": "text/csv",
+            "openclarify": {"endpoint_url": server},
+        },
+        "methods": {
+            "report": {"name": "report", "title": "Analysis Report"},
+            "shap": {
+                "use_logit": False,
+                "save_local_shap_values": True,
+                "baseline": [["<UNK>"]],
+                "num_samples": 1000,
+                "agg_method": "mean_abs",
+                "text_config": {"granularity": "sentence", "language": "english"},
+            },
+        },
+    }
+    result = openclarify.analyze(config, data)
+    section = result.to_dict()["explanations"]["kernel_shap"]["label0"]
+    assert section["expected_value"] == pytest.approx(serve.score("<UNK>", 40), abs=EXACT)
+    lines = files(result)["explanations_shap/out.jsonl"].splitlines()
+    assert files(result)["explanations_shap/baseline.csv"] == "<UNK>\n"
+    for text, line in zip(texts, lines, strict=True):
+        (entry,) = json.loads(line)["explanations"]
+        total = sum(u["attribution"][0] for u in entry["attributions"])
+        assert total + section["expected_value"] == pytest.approx(serve.score(text, 40), abs=EXACT)
 
 
 def test_text_config_without_a_text_column_is_a_config_error(server: str, tmp_path: Path) -> None:
