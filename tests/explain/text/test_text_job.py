@@ -322,6 +322,22 @@ def test_refused_before_any_data_is_read(change: dict[str, Any], where: str, tex
     assert where in caught.value.where and text in str(caught.value)
 
 
+def test_pdp_needs_its_features_listed_with_text_explanations() -> None:
+    config = sample_config("http://127.0.0.1:9")
+    config["methods"]["pdp"] = {"top_k_features": 2}
+    with pytest.raises(ConfigError, match=r"methods\.pdp\.features: is required with text"):
+        openclarify.analyze(config, DATA)
+
+
+def test_pdp_of_a_listed_feature_runs_after_text_explanations(server: str) -> None:
+    config = sample_config(server)
+    config["methods"]["pdp"] = {"features": ["Age"], "grid_resolution": 3}
+    explanations = openclarify.analyze(config, DATA).to_dict()["explanations"]
+    assert list(explanations) == ["kernel_shap", "pdp"]
+    (plot,) = explanations["pdp"]
+    assert plot["feature_name"] == "Age" and len(plot["model_predictions"][0]) == 3
+
+
 def test_spark_backend_is_refused_with_the_fix() -> None:
     with pytest.raises(ConfigError, match="--backend local"):
         openclarify.analyze(sample_config("http://127.0.0.1:9"), DATA, backend="spark")
