@@ -30,7 +30,8 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,7 @@ from numpy.typing import NDArray
 from ...errors import ConfigError, DatasetError
 from ...limits import check_shap_fits
 from ..kernel_shap import DEFAULT_MAX_BATCH_ROWS, default_num_samples, explain
-from ..shap_values import ScoreFn, _scores_checked, output_labels
+from ..shap_values import PROGRESS_SECONDS, ScoreFn, _scores_checked, output_labels
 from ..tabular import TabularCodec
 from .columns import ColumnTypes
 from .masking import DEFAULT_TEXT_BASELINE, MaskableText
@@ -116,6 +117,98 @@ def _cut_texts(
     return texts
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Where each player of a record lives in the estimator's matrix (module docstring)."""
+
+    names: list[str]
+    other: list[str]
+    texts: dict[str, list[MaskableText]]
+    replacements: dict[str, str]
+    start: dict[str, int]
+    width: int
+    codec: TabularCodec | None
+
+    @staticmethod
+    def of(
+        features: pd.DataFrame,
+        baseline: pd.DataFrame,
+        types: ColumnTypes,
+        texts: dict[str, list[MaskableText]],
+        replacements: dict[str, str],
+    ) -> _Layout:
+        start = {}
+        position = 1 + len(types.other)
+        for c in types.text:
+            start[c] = position
+            position += max((t.n_units for t in texts[c]), default=0)
+        other = types.other
+        codec = TabularCodec.fit(features[other], baseline[other]) if other else None
+        names = [str(c) for c in features.columns]
+        return _Layout(names, other, texts, replacements, start, position, codec)
+
+    def matrix(self, frame: pd.DataFrame, ids: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Rows of ``frame`` laid out: ids, other features' codes, unit slots of the records."""
+        out = np.zeros((len(frame), self.width))
+        out[:, 0] = ids
+        if self.codec is not None:
+            out[:, 1 : 1 + len(self.other)] = self.codec.encode(frame[self.other])
+        for c, texts in self.texts.items():
+            if len(ids) and ids[0] >= 0:  # records: a present slot per unit; baseline: none
+                for i, text in enumerate(texts):
+                    out[i, self.start[c] : self.start[c] + text.n_units] = 1.0
+        return out
+
+    def frame(self, matrix: NDArray[np.float64]) -> pd.DataFrame:
+        """The model's input for rows of the matrix: other features decoded, texts rebuilt."""
+        ids = matrix[:, 0].astype(np.intp)
+        columns: dict[str, Any] = {}
+        if self.codec is not None:
+            decoded = self.codec.decode(matrix[:, 1 : 1 + len(self.other)])
+            for name in self.other:
+                columns[name] = decoded[name]
+        order = np.argsort(ids, kind="stable")
+        sorted_ids = ids[order]
+        firsts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
+        bounds = np.r_[firsts, len(ids)]
+        for c, texts in self.texts.items():
+            values = np.empty(len(ids), dtype=object)
+            for lo, hi in itertools.pairwise(bounds):
+                rows = order[lo:hi]
+                owner = sorted_ids[lo]
+                if owner < 0:  # a baseline row: the column's replacement itself
+                    values[rows] = self.replacements[c]
+                    continue
+                text = texts[owner]
+                present = matrix[rows, self.start[c] : self.start[c] + text.n_units] > 0.5
+                values[rows] = text.rebuild(present, self.replacements[c])
+            columns[c] = pd.Series(values, dtype=object)
+        return pd.DataFrame({name: columns[name] for name in self.names})
+
+    def predict(self, model: ScoreFn) -> Callable[[NDArray[np.float64]], NDArray[np.float64]]:
+        """The estimator's ``predict``: ``model`` on slices of at most TEXT_BATCH_CHARS."""
+        n = len(next(iter(self.texts.values())))
+        cost = np.ones(n)  # every row costs something, so slices stay bounded in rows too
+        for c, texts in self.texts.items():
+            cost += [t.rebuilt_length(self.replacements[c]) for t in texts]
+        baseline_cost = 1.0 + sum(map(len, self.replacements.values()))
+
+        def predict(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
+            ids = matrix[:, 0].astype(np.intp)
+            row_cost = np.where(ids < 0, baseline_cost, cost[np.maximum(ids, 0)])
+            ends = np.cumsum(row_cost)
+            outputs = []
+            lo = 0
+            while lo < len(matrix):
+                limit = ends[lo] - row_cost[lo] + TEXT_BATCH_CHARS
+                hi = max(int(np.searchsorted(ends, limit, "right")), lo + 1)
+                outputs.append(np.asarray(model(self.frame(matrix[lo:hi])), dtype=np.float64))
+                lo = hi
+            return np.concatenate(outputs) if len(outputs) > 1 else outputs[0]
+
+        return predict
+
+
 def explain_text_records(
     features: pd.DataFrame,
     types: ColumnTypes,
@@ -157,118 +250,66 @@ def explain_text_records(
         Logger for progress lines.
     """
     log = log or _log
-    names = [str(c) for c in features.columns]
-    text_columns, other = types.text, types.other
-    replacements = text_replacements(baseline, text_columns)
-    texts = _cut_texts(features, text_columns, segmenter, len(other))
+    replacements = text_replacements(baseline, types.text)
+    texts = _cut_texts(features, types.text, segmenter, len(types.other))
+    layout = _Layout.of(features, baseline, types, texts, replacements)
     n, b = len(features), len(baseline)
-    slots = {c: max([t.n_units for t in texts[c]], default=0) for c in text_columns}
-    start = {}
-    position = 1 + len(other)
-    for c in text_columns:
-        start[c] = position
-        position += slots[c]
-    m = position
-    records = np.zeros((n, m))
-    background = np.zeros((b, m))
-    records[:, 0] = np.arange(n)
-    background[:, 0] = -1.0
-    codec = TabularCodec.fit(features[other], baseline[other]) if other else None
-    if codec is not None:
-        records[:, 1 : 1 + len(other)] = codec.encode(features[other])
-        background[:, 1 : 1 + len(other)] = codec.encode(baseline[other])
-    for c in text_columns:
-        for i, text in enumerate(texts[c]):
-            records[i, start[c] : start[c] + text.n_units] = 1.0
+    records = layout.matrix(features, np.arange(n, dtype=np.float64))
+    background = layout.matrix(baseline, np.full(b, -1.0))
 
-    most = max(1, len(other) + max((_units(texts, i) for i in range(n)), default=0))
+    most = max(1, len(types.other) + max((_units(texts, i) for i in range(n)), default=0))
     coalitions = num_samples if num_samples is not None else default_num_samples(most)
     if most < 63:
         coalitions = min(coalitions, 2**most - 2) if most > 1 else 1
-    model_rows = check_shap_fits(coalitions, b, m, n)
+    model_rows = check_shap_fits(coalitions, b, layout.width, n)
     log.info("SHAP will evaluate the model on about %d rows", model_rows)
-
-    model = _scores_checked(scores, use_logit)
-    cost = np.zeros(n)
-    for c in text_columns:
-        cost += [t.rebuilt_length(replacements[c]) for t in texts[c]]
-    cost += 1.0  # every row costs something, so slices stay bounded in rows too
-
-    def frame_of(matrix: NDArray[np.float64]) -> pd.DataFrame:
-        ids = matrix[:, 0].astype(np.intp)
-        columns: dict[str, Any] = {}
-        if codec is not None:
-            decoded = codec.decode(matrix[:, 1 : 1 + len(other)])
-            for name in other:
-                columns[name] = decoded[name]
-        order = np.argsort(ids, kind="stable")
-        sorted_ids = ids[order]
-        firsts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
-        bounds = np.r_[firsts, len(ids)]
-        for c in text_columns:
-            values = np.empty(len(ids), dtype=object)
-            for lo, hi in itertools.pairwise(bounds):
-                rows = order[lo:hi]
-                owner = sorted_ids[lo]
-                if owner < 0:  # a baseline row: the column's replacement itself
-                    values[rows] = replacements[c]
-                    continue
-                text = texts[c][owner]
-                present = matrix[rows, start[c] : start[c] + text.n_units] > 0.5
-                values[rows] = text.rebuild(present, replacements[c])
-            columns[c] = pd.Series(values, dtype=object)
-        return pd.DataFrame({name: columns[name] for name in names})
-
-    def predict(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
-        ids = matrix[:, 0].astype(np.intp)
-        row_cost = np.where(ids < 0, 1.0 + sum(map(len, replacements.values())), cost[ids])
-        ends = np.cumsum(row_cost)
-        outputs = []
-        lo = 0
-        while lo < len(matrix):
-            hi = int(np.searchsorted(ends, ends[lo] - row_cost[lo] + TEXT_BATCH_CHARS, "right"))
-            hi = max(hi, lo + 1)
-            outputs.append(np.asarray(model(frame_of(matrix[lo:hi])), dtype=np.float64))
-            lo = hi
-        return np.concatenate(outputs) if len(outputs) > 1 else outputs[0]
-
     log.info("SHAP n_samples %s", num_samples if num_samples is not None else "per record")
     log.info(
         "Shap analyzer: explaining %d rows, %d columns (%d text) against %d baseline row(s)",
         n,
-        len(names),
-        len(text_columns),
+        len(layout.names),
+        len(types.text),
         b,
     )
     started = time.monotonic()
+    last = [started]
+
+    def progress(done: int, rows: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_SECONDS or done == n:
+            last[0] = now
+            log.info(
+                "SHAP: %d of %d records explained, %d model rows evaluated, %.1fs",
+                *(done, n, rows, now - started),
+            )
+
     result = explain(
-        predict,
+        layout.predict(_scores_checked(scores, use_logit)),
         records,
         background,
         num_samples=num_samples,
         seed=seed,
         chunk_rows=chunk_rows,
         max_batch_rows=max_batch_rows or DEFAULT_MAX_BATCH_ROWS,
-        features_to_explain=list(range(1, m)),
+        features_to_explain=list(range(1, layout.width)),
         use_logit=use_logit,
+        progress=progress,
     )
     log.info("getting explanations took %.2fs", time.monotonic() - started)
-    labels = output_labels(result.phi.shape[2], label_headers)
-    local_other = {name: result.phi[:, 1 + j, :] for j, name in enumerate(other)}
-    local_units = {
-        c: [result.phi[i, start[c] : start[c] + texts[c][i].n_units, :] for i in range(n)]
-        for c in text_columns
-    }
+    start = layout.start
     shown_baseline = baseline.copy()
-    for c in text_columns:
+    for c in types.text:
         shown_baseline[c] = replacements[c]
     return TextShapExplanation.build(
-        labels=tuple(labels),
-        features=tuple(names),
+        labels=tuple(output_labels(result.phi.shape[2], label_headers)),
+        features=tuple(layout.names),
         types=types,
         texts=texts,
-        local_other=local_other,
-        local_units=local_units,
+        local_other={name: result.phi[:, 1 + j, :] for j, name in enumerate(types.other)},
+        local_units={
+            c: [result.phi[i, start[c] : start[c] + texts[c][i].n_units, :] for i in range(n)]
+            for c in types.text
+        },
         expected_value=np.asarray(result.expected_value, dtype=np.float64),
         baseline=shown_baseline,
         segmenter=segmenter,
