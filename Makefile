@@ -28,15 +28,16 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# A sample with its own run.py runs that; one with its own serve.py (time_series) gets that
-# model started on 127.0.0.1:8766 first.
+# A sample with its own run.py runs that; one with its own serve.py (time_series,
+# text_reviews) gets that model started first, on the port its config names.
 run: $(STAMP)
 	@sample=sample_configs/$(SAMPLE); \
 	if [ -f $$sample/run.py ]; then $(BIN)/python $$sample/run.py out/$(SAMPLE); exit $$?; fi; \
-	data=$$(ls $$sample | grep -v -e analysis_config.json -e README.md -e serve.py | head -1); \
+	data=$$(ls $$sample | grep -v -e analysis_config.json -e README.md -e '\.py$$' | head -1); \
 	if [ -f $$sample/serve.py ]; then \
-	    $(BIN)/python $$sample/serve.py --port 8766 >/dev/null & server=$$!; trap "kill $$server" EXIT; \
-	    for i in 1 2 3 4 5 6 7 8 9 10; do $(BIN)/python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8766/ping', timeout=1)" 2>/dev/null && break; sleep 0.3; done; \
+	    port=$$($(BIN)/python -c "import json,sys; print(json.load(open(sys.argv[1]))['predictor']['openclarify']['endpoint_url'].rsplit(':', 1)[1])" $$sample/analysis_config.json); \
+	    $(BIN)/python $$sample/serve.py --port $$port > /dev/null & server=$$!; trap "kill $$server" EXIT; \
+	    for i in 1 2 3 4 5 6 7 8 9 10; do $(BIN)/python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$$port/ping', timeout=1)" 2>/dev/null && break; sleep 0.3; done; \
 	fi; \
 	echo "Running $$sample/analysis_config.json on $$sample/$$data"; \
 	$(BIN)/openclarify analyze --config $$sample/analysis_config.json --dataset $$sample/$$data --output out/$(SAMPLE)
@@ -50,12 +51,8 @@ run-model: $(STAMP)
 	    --dataset sample_configs/post_training_predicted_label_csv/loans_scored.csv --output out/local_model_server
 
 # Text explanations through a local review-sentiment model server (needs the text extra).
-run-text: $(STAMP)
-	@$(BIN)/python sample_configs/text_reviews/serve.py --port 8767 & server=$$!; \
-	trap "kill $$server" EXIT; \
-	for i in 1 2 3 4 5 6 7 8 9 10; do $(BIN)/python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8767/ping', timeout=1)" 2>/dev/null && break; sleep 0.3; done; \
-	$(BIN)/openclarify analyze --config sample_configs/text_reviews/analysis_config.json \
-	    --dataset sample_configs/text_reviews/reviews.csv --output out/text_reviews
+run-text:
+	@$(MAKE) --no-print-directory run SAMPLE=text_reviews
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks sample_configs
