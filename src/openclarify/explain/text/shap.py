@@ -57,6 +57,12 @@ __all__ = ["MAX_PLAYERS", "TEXT_BATCH_CHARS", "explain_text_records", "text_repl
 MAX_PLAYERS = 1000
 #: Characters of rebuilt text built and sent per model call slice (about 64 MB of str).
 TEXT_BATCH_CHARS = 2**24
+#: Bytes of the estimator's synthetic-row matrix per model call.  A text record has a
+#: column per unit slot (60 tokens: ~60 columns), so the remote models' 2^20-row calls
+#: sized for tabular data would hold 0.5 GB per matrix and as much again for its
+#: copies (measured: 2.4 GB peak for 1,000 reviews); 64 MiB still keeps ~10 full
+#: requests of 60-token rows in flight.
+TEXT_MATRIX_BYTES = 2**26
 
 _log = logging.getLogger("openclarify")
 
@@ -290,7 +296,10 @@ def explain_text_records(
         num_samples=num_samples,
         seed=seed,
         chunk_rows=chunk_rows,
-        max_batch_rows=max_batch_rows or DEFAULT_MAX_BATCH_ROWS,
+        max_batch_rows=min(
+            max_batch_rows or DEFAULT_MAX_BATCH_ROWS,
+            max(1, TEXT_MATRIX_BYTES // (8 * layout.width)),
+        ),
         features_to_explain=list(range(1, layout.width)),
         use_logit=use_logit,
         progress=progress,
