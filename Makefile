@@ -6,11 +6,12 @@ STAMP  := $(VENV)/.installed
 SAMPLE ?= post_training_predicted_label_csv
 IMAGE  ?= openclarify:dev
 
-.PHONY: help venv run run-model test lint format typecheck pytest fuzz audit goldens sdk-configs bench image image-test clean
+.PHONY: help venv run run-model run-text test lint format typecheck pytest fuzz audit goldens sdk-configs bench image image-test clean
 
 help:
 	@echo "make run      create .venv, install, run a bundled sample config"
 	@echo "make run-model  post-training bias through a local model server (offline)"
+	@echo "make run-text   text explanations through a local review model server (offline)"
 	@echo "make test     lint, type-check and run the test suite"
 	@echo "make fuzz     the full fuzzing run (10,000 configs, 1,000 datasets)"
 	@echo "make audit    pip-audit of the installed dependencies"
@@ -27,15 +28,17 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# A sample with its own run.py runs that; one with its own serve.py (time_series, image_classification) gets that
-# model started on 127.0.0.1:8766 first.
+# A sample with its own run.py runs that; one with its own serve.py (time_series,
+# image_classification, text_reviews) gets that model started first, on the port its
+# config names.
 run: $(STAMP)
 	@sample=sample_configs/$(SAMPLE); \
 	if [ -f $$sample/run.py ]; then $(BIN)/python $$sample/run.py out/$(SAMPLE); exit $$?; fi; \
-	data=$$(ls $$sample | grep -v -e analysis_config.json -e README.md -e serve.py | head -1); \
+	data=$$(ls $$sample | grep -v -e analysis_config.json -e README.md -e '\.py$$' | head -1); \
 	if [ -f $$sample/serve.py ]; then \
-	    $(BIN)/python $$sample/serve.py --port 8766 >/dev/null & server=$$!; trap "kill $$server" EXIT; \
-	    for i in 1 2 3 4 5 6 7 8 9 10; do $(BIN)/python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8766/ping', timeout=1)" 2>/dev/null && break; sleep 0.3; done; \
+	    port=$$($(BIN)/python -c "import json,sys; print(json.load(open(sys.argv[1]))['predictor']['openclarify']['endpoint_url'].rsplit(':', 1)[1])" $$sample/analysis_config.json); \
+	    $(BIN)/python $$sample/serve.py --port $$port > /dev/null & server=$$!; trap "kill $$server" EXIT; \
+	    for i in 1 2 3 4 5 6 7 8 9 10; do $(BIN)/python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$$port/ping', timeout=1)" 2>/dev/null && break; sleep 0.3; done; \
 	fi; \
 	echo "Running $$sample/analysis_config.json on $$sample/$$data"; \
 	$(BIN)/openclarify analyze --config $$sample/analysis_config.json --dataset $$sample/$$data --output out/$(SAMPLE)
@@ -47,6 +50,10 @@ run-model: $(STAMP)
 	for i in 1 2 3 4 5 6 7 8 9 10; do $(BIN)/python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8765/ping', timeout=1)" 2>/dev/null && break; sleep 0.3; done; \
 	$(BIN)/openclarify analyze --config sample_configs/local_model_server/analysis_config.json \
 	    --dataset sample_configs/post_training_predicted_label_csv/loans_scored.csv --output out/local_model_server
+
+# Text explanations through a local review-sentiment model server (needs the text extra).
+run-text:
+	@$(MAKE) --no-print-directory run SAMPLE=text_reviews
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks sample_configs

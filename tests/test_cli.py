@@ -188,18 +188,6 @@ def test_shap_without_a_predictor_names_the_predictor(
     ]
 
 
-def test_text_explanations_are_not_supported_yet(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    config = contract_config()
-    config["methods"]["shap"] = {"text_config": {"granularity": "token", "language": "english"}}
-    assert main(["validate", "--config", str(write(tmp_path, config))]) == 3
-    assert capsys.readouterr().err.splitlines() == [
-        "error: $.methods.shap.text_config: not supported yet: text (NLP) explanations. "
-        "Fix: remove $.methods.shap.text_config to explain tabular features"
-    ]
-
-
 def test_image_explanations_need_an_image_dataset(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

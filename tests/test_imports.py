@@ -29,6 +29,7 @@ HEAVY = (
     "scipy",
     "skimage",
     "sklearn",
+    "spacy",
     "weasyprint",
 )
 #: Runs the command line in this process and prints the heavy packages it loaded.

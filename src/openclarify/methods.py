@@ -221,10 +221,7 @@ METHODS: tuple[Row, ...] = (
         "text SHAP",
         "$.methods.shap.text_config",
         _shap_of_kind("text_config"),
-        refusal=(
-            "text (NLP) explanations",
-            "remove $.methods.shap.text_config to explain tabular features",
-        ),
+        unit="openclarify.explain.text.method:TEXT_SHAP",
     ),
     Row(
         "image SHAP",

@@ -104,6 +104,7 @@ def write_result_reports(
         name=report.name or "report",
         title=report.title,
         stats=result.report_stats,
+        text_examples=result.text_examples,
         config=result.config.model_dump(mode="json", exclude_none=True)
         if result.config is not None
         else None,

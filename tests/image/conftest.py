@@ -179,6 +179,13 @@ def forecast_server() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def text_model_server() -> Iterator[str]:
+    """The text sample's review model on 127.0.0.1:8767 (the port its config names)."""
+    with _sample_server(SAMPLES / "text_reviews" / "serve.py", 8767) as url:
+        yield url
+
+
 # ---------------------------------------------------------------------------
 # SageMaker SDK local mode and multi-instance jobs (test_sdk_local_mode.py,
 # test_multi_instance.py): the pinned SDK in its side venv, moto's S3 server,

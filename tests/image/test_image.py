@@ -40,6 +40,7 @@ MODEL_CASES = {
     "local_model_server": "model_server",
     "explain_local_model": "model_server",
     "time_series": "forecast_server",
+    "text_reviews": "text_model_server",
 }
 #: Report files carry the time they were made (PDF metadata, the page's footer), so
 #: they are compared by name; every result file is compared byte for byte.

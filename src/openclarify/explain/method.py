@@ -106,6 +106,14 @@ class PartialDependenceMethod:
                 "is required when methods.shap is not run (top_k_features ranks by SHAP)",
                 "list the features to plot, or add methods.shap",
             )
+        shap = config.methods.shap
+        if pdp is not None and pdp.features is None and shap is not None and shap.text_config:
+            # text SHAP ranks text units, not the tabular features a PDP plots
+            raise ConfigError(
+                "$.methods.pdp.features",
+                "is required with text explanations (top_k_features ranks tabular SHAP values)",
+                "list the features to plot",
+            )
         _check_spark(config, backend)
 
     def run(self, data: JobData, earlier: AnalysisResult) -> AnalysisResult:

@@ -72,6 +72,7 @@ def write_reports(
     log: logging.Logger | None = None,
     pdf: bool = True,
     drift: DriftSection | None = None,
+    text_examples: tuple[Any, ...] = (),
 ) -> list[str]:
     """Write ``<name>.html``, ``<name>.ipynb`` and ``<name>.pdf``; never raises.
 
@@ -97,6 +98,9 @@ def write_reports(
     drift:
         The drift section of a Model Monitor check (:mod:`.drift`); shown after the
         summary.  None (no check) leaves the reports exactly as without it.
+    text_examples:
+        :class:`~openclarify.results.TextExample` records to show with their
+        units coloured (text explanations).
 
     Returns
     -------
@@ -132,6 +136,7 @@ def write_reports(
                 config=config,
                 drift=drift,
                 output_dir=output_dir,
+                text_examples=text_examples,
             )
             parts = html.sections(report, log)
             page = html.render_page(report.title, [part for _, part in parts])

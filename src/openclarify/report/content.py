@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..bias.registry import BY_CODE
-from ..results import BEYOND_KEY
+from ..results import BEYOND_KEY, TextExample
 from . import flags
 from .drift import DriftSection
 from .images import ImageReport, image_reports
@@ -25,6 +25,8 @@ from .stats import ReportStats
 
 #: Features shown in a SHAP bar chart (the largest absolute global values).
 TOP_FEATURES = 10
+#: Tokens per label and text column in the report's chart of ``global_top_shap_text``.
+TOP_TOKENS = 20
 #: Headline findings listed in the summary (the values furthest from fair).
 TOP_FINDINGS = 5
 #: Facet groups per facet and stage shown with a full table and a chart; further
@@ -202,6 +204,10 @@ class Report:
     images: tuple[ImageReport, ...] = ()
     #: Images explained beyond those shown (see :data:`.images.MAX_REPORT_IMAGES`).
     more_images: int = 0
+    #: ``global_top_shap_text``: one entry per (label, text column), largest first.
+    text_top: tuple[ShapLabel, ...] = ()
+    #: A few records with each text unit's attribution.
+    text_examples: tuple[TextExample, ...] = ()
 
     def all_rows(self) -> list[tuple[BiasStage, GroupMetrics, MetricRow]]:
         return [(s, g, r) for s in self.stages for g in s.groups for r in g.metrics]
@@ -298,6 +304,23 @@ def shap_labels(kernel_shap: dict[str, Any]) -> tuple[ShapLabel, ...]:
                 n_features=len(values),
             )
         )
+    return tuple(out)
+
+
+def text_top_tokens(kernel_shap: dict[str, Any]) -> tuple[ShapLabel, ...]:
+    """``global_top_shap_text`` of every label and text column, the top :data:`TOP_TOKENS`."""
+    out = []
+    for label, entry in kernel_shap.items():
+        for column, tokens in (entry.get("global_top_shap_text") or {}).items():
+            ranked = [(str(k), float(v)) for k, v in tokens.items() if v is not None]
+            out.append(
+                ShapLabel(
+                    label=f"{label} · {column}",
+                    expected_value=to_float(entry.get("expected_value")),
+                    top=tuple(ranked[:TOP_TOKENS]),
+                    n_features=len(ranked),
+                )
+            )
     return tuple(out)
 
 
@@ -400,8 +423,9 @@ def build_report(
     versions: dict[str, str] | None = None,
     drift: DriftSection | None = None,
     output_dir: Path | None = None,
+    text_examples: tuple[TextExample, ...] = (),
 ) -> Report:
-    """The report of one ``analysis.json`` document (and of its drift check, if any).
+    """The report of one ``analysis.json`` document (its drift check and texts, if any).
 
     ``output_dir`` is the folder of ``analysis.json``, where the heat maps of an
     image job are read from (without it, their figures show only file names).
@@ -455,4 +479,6 @@ def build_report(
         beyond=extras,
         images=images,
         more_images=more_images,
+        text_top=text_top_tokens(explanations.get("kernel_shap") or {}),
+        text_examples=tuple(text_examples),
     )

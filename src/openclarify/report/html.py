@@ -18,10 +18,18 @@ import jinja2
 from markupsafe import Markup
 
 from .. import __version__
+from ..results import TextExample
 from . import charts, flags
 from .beyond import RATES, RELIABILITY_NAMES
 from .compare import CompareRow, Comparison
-from .content import MAX_CHART_GROUPS, MAX_DETAILED_GROUPS, TOP_FEATURES, Report, format_value
+from .content import (
+    MAX_CHART_GROUPS,
+    MAX_DETAILED_GROUPS,
+    TOP_FEATURES,
+    TOP_TOKENS,
+    Report,
+    format_value,
+)
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("openclarify.report", "templates"),
@@ -43,6 +51,7 @@ _ENV.globals.update(
     notable_ratio=flags.NOTABLE_RATIO,
     far_ratio=flags.FAR_RATIO,
     top_features=TOP_FEATURES,
+    top_tokens=TOP_TOKENS,
     max_detailed=MAX_DETAILED_GROUPS,
     max_chart_groups=MAX_CHART_GROUPS,
     format_value=format_value,
@@ -83,6 +92,37 @@ class _Charts:
         return self._draw(charts.compare_gaps, *args)
 
 
+#: Colours of a unit that raises (green) or lowers (red) the output, as RGB.
+_RAISES, _LOWERS = (26, 150, 65), (215, 48, 39)
+
+
+def text_pieces(
+    example: TextExample, shown: tuple[TextExample, ...]
+) -> list[tuple[str, float | None, str]]:
+    """``example``'s text as ``(piece, attribution or None, background colour)``.
+
+    Gaps between units have no attribution; a unit's colour is green when it
+    raises the output and red when it lowers it, with an opacity of
+    ``|attribution| / max |attribution|`` over every unit of the texts shown with
+    the same label (so colours compare across the records shown), at most 0.85
+    so the text stays readable.
+    """
+    same = [v for e in shown if e.label == example.label for _, _, v in e.spans]
+    scale = max((abs(v) for v in same), default=0.0) or 1.0
+    pieces: list[tuple[str, float | None, str]] = []
+    position = 0
+    for start, end, value in example.spans:
+        if start > position:
+            pieces.append((example.text[position:start], None, ""))
+        red, green, blue = _RAISES if value >= 0 else _LOWERS
+        alpha = round(0.85 * min(1.0, abs(value) / scale), 3)
+        pieces.append((example.text[start:end], value, f"rgba({red}, {green}, {blue}, {alpha})"))
+        position = end
+    if position < len(example.text):
+        pieces.append((example.text[position:], None, ""))
+    return pieces
+
+
 def stylesheet() -> str:
     """The report's CSS (scoped to ``.oc-report``)."""
     source, _, _ = _ENV.loader.get_source(_ENV, "report.css")  # type: ignore[union-attr]
@@ -112,6 +152,9 @@ def sections(report: Report, log: logging.Logger) -> list[tuple[str, Markup]]:
         out.append(("group-performance", macros.group_performance(report)))  # type: ignore[attr-defined]
     if report.shap:
         out.append(("shap", macros.shap(report, drawn)))  # type: ignore[attr-defined]
+    if report.text_top or report.text_examples:
+        pieces = [(e, text_pieces(e, report.text_examples)) for e in report.text_examples]
+        out.append(("text", macros.text(report, drawn, pieces)))  # type: ignore[attr-defined]
     if report.pdp:
         out.append(("pdp", macros.pdp(report, drawn)))  # type: ignore[attr-defined]
     if report.images:

@@ -20,7 +20,7 @@ from typing import Any
 import nbformat
 from nbformat import v4
 
-from ..results import ANALYSIS_FILE
+from ..results import ANALYSIS_FILE, TextExample
 from .content import Report, build_report
 from .drift import DriftSection
 from .stats import ReportStats
@@ -36,6 +36,7 @@ _TITLES = {
     "performance": "Model performance",
     "group-performance": "Performance per facet group",
     "shap": "Feature attributions (SHAP)",
+    "text": "Text attributions",
     "pdp": "Partial dependence plots",
     "images": "Image explanations (heat maps)",
     "thresholds": "How values are flagged",
@@ -59,6 +60,7 @@ def load_report(
     config: dict[str, Any] | None,
     versions: dict[str, str] | None,
     drift: dict[str, Any] | None = None,
+    text_examples: list[dict[str, Any]] | None = None,
 ) -> NotebookReport:
     """Build and render the report from ``analysis.json`` (the notebook's first cell).
 
@@ -76,6 +78,7 @@ def load_report(
         versions=versions,
         drift=DriftSection.from_dict(drift) if drift is not None else None,
         output_dir=Path(analysis).parent,
+        text_examples=tuple(TextExample.from_dict(e) for e in text_examples or ()),
     )
     log = logging.getLogger("openclarify")
     return NotebookReport(report, {key: str(part) for key, part in html.sections(report, log)})
@@ -92,6 +95,7 @@ def show(notebook_report: NotebookReport, section: str) -> None:
 
 def _setup_source(report: Report) -> str:
     stats = None if report.stats is None else report.stats.to_dict()
+    texts = [e.to_dict() for e in report.text_examples]
 
     def literal(value: Any) -> str:
         # JSON text inside a Python string literal: always valid source, and
@@ -102,6 +106,9 @@ def _setup_source(report: Report) -> str:
     # an unchecked one gets exactly the cell it always had.
     drift_line = [] if report.drift is None else [f"DRIFT = {literal(report.drift.to_dict())}"]
     drift_arg = "" if report.drift is None else ", drift=DRIFT"
+    # likewise the explained texts of a text-explanations run (not in analysis.json)
+    text_line = [f"TEXTS = {literal(texts)}"] if texts else []
+    text_arg = ", text_examples=TEXTS" if texts else ""
     return "\n".join(
         [
             "# Re-renders the report from analysis.json in this folder. The statistics that",
@@ -116,8 +123,9 @@ def _setup_source(report: Report) -> str:
             f"CONFIG = {literal(report.config)}",
             f"VERSIONS = {literal(report.versions)}",
             *drift_line,
+            *text_line,
             f"REPORT = load_report({ANALYSIS_FILE!r}, title={report.title!r}, stats=STATS, "
-            f"config=CONFIG, versions=VERSIONS{drift_arg})",
+            f"config=CONFIG, versions=VERSIONS{drift_arg}{text_arg})",
             'display(HTML(f"<style>{stylesheet()}</style>"))',
         ]
     )

@@ -2,7 +2,7 @@
 
 Depends on nothing above it: the report, the job and the front doors read these.
 ``model`` holds the ``analysis.json`` shapes, ``statistics`` the per-group numbers
-the report shows beyond them, ``serialize`` the byte-stable, atomic writing.
+the report shows beyond them, ``text`` the explained texts it shows, ``serialize`` the byte-stable, atomic writing.
 """
 
 from .model import (
@@ -16,6 +16,7 @@ from .model import (
 )
 from .serialize import ANALYSIS_FILE, dumps_analysis, journal, write_atomic
 from .statistics import ReportStats
+from .text import TextExample
 
 __all__ = [
     "ANALYSIS_FILE",
@@ -26,6 +27,7 @@ __all__ = [
     "MetricResult",
     "OutputFile",
     "ReportStats",
+    "TextExample",
     "dumps_analysis",
     "journal",
     "json_value",

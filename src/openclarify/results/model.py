@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .statistics import ReportStats
+from .text import TextExample
 
 if TYPE_CHECKING:
     from ..config import AnalysisConfig
@@ -124,6 +125,8 @@ class AnalysisResult:
     shap: ShapExplanation | None = None
     #: Per-facet-group statistics and model performance, for the report (not in the JSON).
     report_stats: ReportStats | None = None
+    #: A few explained texts with their unit attributions, for the report (not in the JSON).
+    text_examples: tuple[TextExample, ...] = field(default=())
     #: The validated config the run used.
     config: AnalysisConfig | None = None
     notes: tuple[str, ...] = field(default=())
@@ -148,6 +151,7 @@ class AnalysisResult:
         explanations: dict[str, Any] = {}
         files: list[OutputFile] = []
         notes: list[str] = []
+        examples: list[TextExample] = []
         for part in parts:
             for name in ("pre_training", "post_training", "shap", "report_stats", "beyond"):
                 value = getattr(part, name)
@@ -161,12 +165,14 @@ class AnalysisResult:
                 explanations[key] = section
             files.extend(part.files)
             notes.extend(part.notes)
+            examples.extend(part.text_examples)
         return cls(
             **single,
             explanations=explanations or None,
             config=config,
             notes=tuple(notes),
             files=tuple(files),
+            text_examples=tuple(examples),
         )
 
     def to_dict(self) -> dict[str, Any]:
