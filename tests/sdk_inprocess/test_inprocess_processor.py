@@ -80,6 +80,7 @@ def driven(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return work
 
 
+@pytest.mark.slow  # the driver runs every case once (~40 s), in the SDK's venv
 @pytest.mark.parametrize("case", CASE_NAMES)
 def test_sdk_objects_give_the_generators_config_and_the_containers_results(
     driven: Path, case: str, tmp_path: Path
@@ -98,6 +99,7 @@ def test_sdk_objects_give_the_generators_config_and_the_containers_results(
     assert (out / "output" / "analysis.json").read_text() == container
 
 
+@pytest.mark.slow
 def test_job_names_follow_the_sdk(driven: Path) -> None:
     assert (
         (driven / "cases" / "pre_csv_header" / "job_name.txt")
@@ -109,6 +111,7 @@ def test_job_names_follow_the_sdk(driven: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_run_explainability_with_a_live_model_equals_the_library(
     driven: Path, tmp_path: Path
 ) -> None:
@@ -129,6 +132,7 @@ def test_run_explainability_with_a_live_model_equals_the_library(
     assert (shap / "out.csv").read_text() == result.shap.local_csv()
 
 
+@pytest.mark.slow
 def test_the_lab_on_s3_with_one_import_changed(tmp_path: Path) -> None:
     from tests.moto_server import moto_server
 
