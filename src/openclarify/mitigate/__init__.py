@@ -20,9 +20,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .common import Mitigation
-
 if TYPE_CHECKING:
+    from .common import Mitigation
     from .postprocessing import thresholds
     from .resampling import resample
     from .reweighing import reweigh
@@ -30,7 +29,13 @@ if TYPE_CHECKING:
 __all__ = ["Mitigation", "resample", "reweigh", "thresholds"]
 
 # modules are named apart from the functions: a submodule import would hide a function
-_LAZY = {"resample": "resampling", "reweigh": "reweighing", "thresholds": "postprocessing"}
+# (and pandas is imported on first use: the CLI's parser imports .command at start-up)
+_LAZY = {
+    "Mitigation": "common",
+    "resample": "resampling",
+    "reweigh": "reweighing",
+    "thresholds": "postprocessing",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -16,12 +16,12 @@ from __future__ import annotations
 import argparse
 import io
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..errors import DatasetError, OutputError
-from ..results import write_atomic
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["add_parser", "run"]
 
@@ -63,6 +63,8 @@ def add_parser(sub: Any) -> None:
 
 
 def _read(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     if not path.is_file():
         raise DatasetError(str(path), "file not found", "give the path of a CSV or Parquet file")
     try:
@@ -77,6 +79,8 @@ def _read(path: Path) -> pd.DataFrame:
 
 def _value(text: str, column: pd.Series) -> Any:
     """A command-line label value in the column's type (``1`` for an integer column)."""
+    import pandas as pd
+
     if pd.api.types.is_numeric_dtype(column):
         try:
             number = float(text)
@@ -94,6 +98,8 @@ def _strategy(text: str) -> str | float:
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
+    from ..results import write_atomic
+
     try:
         if path.suffix == ".parquet":
             buffer = io.BytesIO()
@@ -109,6 +115,8 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run one action; the exit code (errors are raised as UserErrors)."""
+    import pandas as pd
+
     from . import resample, reweigh, thresholds
 
     frame = _read(args.data)
