@@ -174,3 +174,16 @@ def test_bad_arguments_are_one_user_error() -> None:
         openclarify.bias([1, 2], label="Approved", label_values=[1], facet="Gender")
     with pytest.raises(openclarify.UserError, match="Nope"):
         openclarify.bias(frame, label="Approved", label_values=[1], facet="Nope")
+
+
+def test_the_packages_are_the_functions_and_stay_packages() -> None:
+    import inspect
+
+    import openclarify.bias.registry
+    import openclarify.explain.kernel_shap
+
+    assert "label_values" in inspect.signature(openclarify.bias).parameters
+    assert list(inspect.signature(openclarify.explain).parameters)[:2] == ["data", "model"]
+    assert openclarify.bias.registry.BY_CODE["DPL"].fair_value == 0
+    assert callable(openclarify.explain.kernel_shap.explain)
+    assert "Bias metrics of a table" in (type(openclarify.bias).__call__.__doc__ or "")
