@@ -73,3 +73,59 @@ def test_the_notebook_runs_end_to_end(tmp_path: Path) -> None:
     plot = _code_cell(notebook, "result.plot()")
     assert "image/svg+xml" in plot.outputs[0]["data"]
     assert (tmp_path / "womens_clothing_ecommerce_reviews_balanced.csv").is_file()
+
+
+def _page(notebook: Any) -> str:
+    """The executed notebook as one HTML page: markdown as text, each cell's richest output."""
+    import html
+
+    parts = ["<!doctype html><meta charset='utf-8'><body style='font-family:sans-serif'>"]
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            parts.append(f"<pre>{html.escape(cell.source)}</pre>")
+            continue
+        parts.append(f"<pre style='background:#eef'>{html.escape(cell.source)}</pre>")
+        for output in cell.outputs:
+            data = output.get("data", {})
+            if "image/svg+xml" in data:
+                parts.append(data["image/svg+xml"])
+            elif "text/html" in data:
+                parts.append(data["text/html"])
+            elif "text/plain" in data or "text" in output:
+                parts.append(
+                    f"<pre>{html.escape(data.get('text/plain', output.get('text', '')))}</pre>"
+                )
+    return "\n".join(parts)
+
+
+@pytest.mark.slow  # a headless Chromium start
+def test_the_executed_notebook_renders_in_a_browser(tmp_path: Path) -> None:
+    """Chromium draws the committed outputs (tables, the SVG plot): a screenshot check."""
+    import subprocess
+
+    import nbformat
+
+    from ..report.conftest import png_is_not_blank, require_binary
+
+    chromium = require_binary("chromium")
+    page = tmp_path / "notebook.html"
+    page.write_text(_page(nbformat.read(lab.NOTEBOOK, as_version=4)), encoding="utf-8")
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1024,4000",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    png_is_not_blank(shot)
+    assert "<svg" in page.read_text() and "<table" in page.read_text()
