@@ -81,7 +81,13 @@ def test_explain_equals_the_file_job_with_the_dumped_model(tmp_path: Path) -> No
     model = LogisticRegression().fit(frame[features].to_numpy(), frame.y)
     joblib.dump(model, tmp_path / "model.joblib")
     frame.to_csv(tmp_path / "data.csv", index=False)
-    shap = {"num_clusters": 2, "num_samples": 16, "seed": 5, "agg_method": "mean_abs"}
+    shap = {
+        "num_clusters": 2,
+        "num_samples": 16,
+        "seed": 5,
+        "agg_method": "mean_abs",
+        "save_local_shap_values": True,
+    }
     config = {
         "dataset_type": "text/csv",
         "headers": list(frame.columns),
@@ -99,6 +105,11 @@ def test_explain_equals_the_file_job_with_the_dumped_model(tmp_path: Path) -> No
         frame, model, label="y", shap=shap, pdp={"features": ["x1"], "grid_resolution": 5}
     )
     assert dumps_analysis(result.to_dict()) == expected
+    assert "Global SHAP values" in result._repr_html_()
+    result.report(tmp_path / "report")  # the job's files, with the local SHAP values
+    assert (tmp_path / "report" / "explanations_shap" / "out.csv").read_text() == (
+        tmp_path / "out" / "explanations_shap" / "out.csv"
+    ).read_text()
     # a lambda is lent as it is (never pickled): the same numbers
     scores = openclarify.explain(
         frame, lambda rows: model.predict_proba(rows.to_numpy())[:, 1], label="y", shap=shap
