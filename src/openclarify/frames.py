@@ -142,12 +142,15 @@ def _predictor(model: Any, label_headers: Sequence[Any] | None) -> Iterator[dict
         yield predictor
 
 
-def _run(document: dict[str, Any], data: Any, backend: str) -> AnalysisResult:
+def _run(
+    document: dict[str, Any], data: Any, backend: str, progress: bool | None
+) -> AnalysisResult:
     from .config import load_config
     from .job import analyze
+    from .progress import shown
 
     config = load_config(document)  # the config models validate every argument
-    with tempfile.TemporaryDirectory(prefix="openclarify-frame-") as folder:
+    with tempfile.TemporaryDirectory(prefix="openclarify-frame-") as folder, shown(progress):
         path = _write_table(data, Path(folder))
         return analyze(config, path, config_dir=Path(folder), backend=backend)
 
@@ -167,6 +170,7 @@ def bias(
     group_variable: str | None = None,
     excluded_columns: Sequence[str] | None = None,
     backend: str = "local",
+    progress: bool | None = None,
 ) -> AnalysisResult:
     """Bias metrics of a table, as a Clarify job computes them.
 
@@ -208,6 +212,9 @@ def bias(
         Columns not sent to the model.
     backend:
         ``local`` (default), ``memory`` or ``spark`` (see :func:`openclarify.analyze`).
+    progress:
+        Draw a progress bar of the model's predictions on standard error
+        (:mod:`openclarify.progress`); default: in Jupyter or a terminal.
 
     Returns
     -------
@@ -247,7 +254,7 @@ def bias(
     with _predictor(model, label_headers) as predictor:
         if predictor is not None:
             document["predictor"] = predictor
-        return _run(document, data, backend)
+        return _run(document, data, backend, progress)
 
 
 def explain(
@@ -260,6 +267,7 @@ def explain(
     label_headers: Sequence[Any] | None = None,
     excluded_columns: Sequence[str] | None = None,
     backend: str = "local",
+    progress: bool | None = None,
 ) -> AnalysisResult:
     """Kernel SHAP (and PDP) explanations of a model on a table.
 
@@ -288,6 +296,9 @@ def explain(
         Columns not sent to the model.
     backend:
         ``local`` (default) or ``memory``.
+    progress:
+        Draw a progress bar of the SHAP records on standard error
+        (:mod:`openclarify.progress`); default: in Jupyter or a terminal.
 
     Returns
     -------
@@ -314,4 +325,4 @@ def explain(
         document["excluded_columns"] = list(excluded_columns)
     with _predictor(model, label_headers) as predictor:
         document["predictor"] = predictor
-        return _run(document, data, backend)
+        return _run(document, data, backend, progress)
