@@ -201,6 +201,7 @@ class SageMakerClarifyProcessor:
         self.backend = backend
         self.latest_job: ProcessingRun | None = None
         self._last_analysis_config: dict[str, Any] | None = None
+        self._lent_path: str | None = None  # model_path of the lent model, during a run
 
     # ---- the SDK's run methods -------------------------------------------------------
 
@@ -323,6 +324,7 @@ class SageMakerClarifyProcessor:
                 from .predict.inprocess import lent_model
 
                 self._lent_path = stack.enter_context(lent_model(self.model))
+                stack.callback(setattr, self, "_lent_path", None)
             job_config = self._job_config(analysis_config)
             dataset: Path | None = None
             if source.startswith("s3://"):
