@@ -101,4 +101,4 @@ def test_the_dataframe_api_draws_shap_and_prediction_progress(
         excluded_columns=["g"],
         progress=False,
     )
-    assert "[" not in capsys.readouterr().err
+    assert "Predictions: [" not in capsys.readouterr().err
