@@ -3,13 +3,15 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# the runtime only (what `make run` needs): the core and the report extra
+RUNTIME := $(VENV)/.runtime
 SAMPLE ?= post_training_predicted_label_csv
 IMAGE  ?= openclarify:dev
 
 .PHONY: help venv run run-model run-text test lint format typecheck pytest fuzz audit goldens sdk-configs bench image image-test clean
 
 help:
-	@echo "make run      create .venv, install, run a bundled sample config"
+	@echo "make run      create .venv, install the runtime only, run a bundled sample config"
 	@echo "make run-model  post-training bias through a local model server (offline)"
 	@echo "make run-text   text explanations through a local review model server (offline)"
 	@echo "make test     lint, type-check and run the test suite"
@@ -20,9 +22,14 @@ help:
 	@echo "make image    build the container image ($(IMAGE)); no registry needed"
 	@echo "make image-test  the image tests alone (docker run, SDK local mode, multi-instance)"
 
-$(STAMP): pyproject.toml
+$(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[report,image,text]'
+	touch $(RUNTIME)
+
+# the test, lint and Spark tools on top of the runtime
+$(STAMP): $(RUNTIME)
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -31,7 +38,7 @@ venv: $(STAMP)
 # A sample with its own run.py runs that; one with its own serve.py (time_series,
 # image_classification, text_reviews) gets that model started first, on the port its
 # config names.
-run: $(STAMP)
+run: $(RUNTIME)
 	@sample=sample_configs/$(SAMPLE); \
 	if [ -f $$sample/run.py ]; then $(BIN)/python $$sample/run.py out/$(SAMPLE); exit $$?; fi; \
 	data=$$(ls $$sample | grep -v -e analysis_config.json -e README.md -e '\.py$$' | head -1); \
@@ -44,7 +51,7 @@ run: $(STAMP)
 	$(BIN)/openclarify analyze --config $$sample/analysis_config.json --dataset $$sample/$$data --output out/$(SAMPLE)
 
 # Post-training bias through a model: a local server speaking the SageMaker protocol.
-run-model: $(STAMP)
+run-model: $(RUNTIME)
 	@$(BIN)/python sample_configs/local_model_server/serve.py --port 8765 & server=$$!; \
 	trap "kill $$server" EXIT; \
 	for i in 1 2 3 4 5 6 7 8 9 10; do $(BIN)/python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8765/ping', timeout=1)" 2>/dev/null && break; sleep 0.3; done; \

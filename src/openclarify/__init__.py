@@ -7,6 +7,9 @@ Python API::
     result.to_dict()          # the analysis.json document
     result.metrics_frame()    # a pandas table of every bias metric
 
+    result = openclarify.bias(df, label="y", label_values=[1], facet="group")
+    result.plot(); result.report("out/")
+
 Heavy modules (pandas, scikit-learn) are imported on first use, so that the
 container can install its signal handlers before anything slow happens.
 """
@@ -20,17 +23,26 @@ from .errors import ConfigError, DatasetError, UserError
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from .frames import bias, explain
     from .job import analyze, run
     from .results import AnalysisResult
 
-_LAZY = {"analyze": "job", "run": "job", "AnalysisResult": "results"}
+_LAZY = {
+    "analyze": "job",
+    "run": "job",
+    "bias": "bias",
+    "explain": "explain",
+    "AnalysisResult": "results",
+}
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         from importlib import import_module
 
-        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        module = import_module(f".{_LAZY[name]}", __name__)
+        # bias, explain: the packages, callable (openclarify._callable)
+        return module if name in ("bias", "explain") else getattr(module, name)
     raise AttributeError(f"module 'openclarify' has no attribute {name!r}")
 
 
@@ -41,5 +53,7 @@ __all__ = [
     "UserError",
     "__version__",
     "analyze",
+    "bias",
+    "explain",
     "run",
 ]

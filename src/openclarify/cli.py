@@ -10,6 +10,8 @@
     openclarify report    RUN/analysis.json --output DIR
     openclarify report    --compare A/analysis.json B/analysis.json --output DIR
     openclarify check     --baseline A/analysis.json --current B/analysis.json --output DIR
+    openclarify mitigate  resample|reweigh|thresholds --data IN --label L --label-values V \
+                          --facet F --output OUT
 
 Exit codes are those of :mod:`openclarify.errors`.
 """
@@ -150,6 +152,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--openmetrics", type=Path, help="also write the metrics to this .prom file")
     check.add_argument("--endpoint", help="Endpoint dimension (default: none, batch namespaces)")
     check.add_argument("--schedule", help="MonitoringSchedule dimension")
+
+    from .mitigate.command import add_parser as add_mitigate
+
+    add_mitigate(sub)
     return parser
 
 
@@ -344,6 +350,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_from_arguments(args)
         if args.command == "check":
             return _check_command(args)
+        if args.command == "mitigate":
+            from .mitigate.command import run as run_mitigate
+
+            return run_mitigate(args)
         from . import job
 
         if args.command == "validate":

@@ -123,6 +123,8 @@ def locate_model(config: AnalysisConfig, locations: Locations) -> AnalysisConfig
     extension = predictor.openclarify if predictor is not None else None
     if predictor is None or extension is None or extension.model_path is None:
         return config
+    if extension.model_path.startswith("python-object:"):  # a live model, not a path
+        return config
     located = locations.local(extension.model_path, "$.predictor.openclarify.model_path")
     extension = extension.model_copy(update={"model_path": str(located)})
     predictor = predictor.model_copy(update={"openclarify": extension})

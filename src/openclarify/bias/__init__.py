@@ -12,3 +12,8 @@ Which module to open for what:
 * :mod:`.analysis` — labels and facet groups of a table, and the two sections;
 * :mod:`.method` — bias as a unit of the job (:mod:`openclarify.methods`).
 """
+
+from .._callable import make_callable
+
+# ``openclarify.bias(df, ...)``: this package is callable (see openclarify._callable)
+make_callable(__name__, "bias")

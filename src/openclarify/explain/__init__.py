@@ -30,3 +30,8 @@ __all__ = [
     "logit",
     "sample_coalitions",
 ]
+
+from openclarify._callable import make_callable
+
+# ``openclarify.explain(df, model, ...)``: this package is callable (see openclarify._callable)
+make_callable(__name__, "explain")

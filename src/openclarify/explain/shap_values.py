@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from ..errors import ConfigError, PredictorError
 from ..limits import check_shap_fits
+from ..progress import report as report_progress
 from .aggregate import aggregate
 from .kernel_shap import DEFAULT_MAX_BATCH_ROWS, default_num_samples, explain
 from .tabular import TabularCodec
@@ -258,6 +259,7 @@ def explain_records(
     last = [started]
 
     def progress(done: int, model_rows: int) -> None:
+        report_progress("SHAP records", done, n)  # a bar when someone watches (progress.py)
         now = time.monotonic()
         if now - last[0] >= PROGRESS_SECONDS or done == n:
             last[0] = now

@@ -161,7 +161,9 @@ def check_predictor_config(config: AnalysisConfig) -> None:
         return
     extension = predictor.openclarify
     if extension is not None and extension.model_path is not None:
-        if not Path(extension.model_path).is_file():
+        from .inprocess import is_lent
+
+        if not is_lent(extension.model_path) and not Path(extension.model_path).is_file():
             raise ConfigError(
                 "$.predictor.openclarify.model_path",
                 f"no model file at {extension.model_path}",

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import PredictorError
+from ..progress import report as report_progress
 from .base import Predictor
 from .faults import PayloadTooLarge
 from .output import ModelOutput
@@ -272,6 +273,9 @@ def predict_all(
             for future in done:
                 for first, output in future.result():
                     outputs[first] = output
+            if verbose:  # SHAP's many small calls show SHAP's own progress instead
+                with run.lock:
+                    report_progress("Predictions", run.done_rows, n)
             now = clock()
             if now - last_progress >= progress_seconds and (next_start < n or pending):
                 last_progress = now

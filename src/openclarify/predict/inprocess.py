@@ -18,12 +18,21 @@ The model is called directly on the feature rows (no serialisation):
 Rows are passed as a DataFrame when the estimator was fitted with feature
 names (``feature_names_in_``), else as a NumPy array, so scikit-learn does
 not warn about feature names.
+
+A live object (the DataFrame API's ``model=``, :func:`openclarify.explain`) is
+lent to the job by :func:`lent_model`: its ``model_path`` is
+``python-object:<token>``, a name that only this process can resolve, and only
+inside the ``with`` block — the model is neither pickled nor copied, so a
+closure, a lambda or an estimator holding a client works as it is.
 """
 
 from __future__ import annotations
 
+import contextlib
+import secrets
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -34,9 +43,28 @@ from .output import ModelOutput
 from .retry import RetryPolicy, rows_subject
 from .serialize import python_rows
 
-__all__ = ["InProcessPredictor", "load_model"]
+__all__ = ["LENT_SCHEME", "InProcessPredictor", "is_lent", "lent_model", "load_model"]
 
 _WHERE = "$.predictor.openclarify.model_path"
+#: ``model_path`` prefix of a model lent by the caller (see the module docstring).
+LENT_SCHEME: Final = "python-object:"
+_LENT: dict[str, Any] = {}
+
+
+@contextlib.contextmanager
+def lent_model(model: Any) -> Iterator[str]:
+    """Lend a live model to the jobs run inside the block; yields its ``model_path``."""
+    token = secrets.token_hex(8)
+    _LENT[token] = model
+    try:
+        yield f"{LENT_SCHEME}{token}"
+    finally:
+        del _LENT[token]
+
+
+def is_lent(path: str | Path) -> bool:
+    """True when ``path`` names a model lent by :func:`lent_model` (never a file)."""
+    return isinstance(path, str) and path.startswith(LENT_SCHEME)
 
 
 def load_model(path: str | Path, allow_code_execution: bool) -> Any:
@@ -50,6 +78,15 @@ def load_model(path: str | Path, allow_code_execution: bool) -> Any:
     PredictorError
         When the file is missing or cannot be loaded.
     """
+    if is_lent(path):
+        token = str(path)[len(LENT_SCHEME) :]
+        if token not in _LENT:
+            raise ConfigError(
+                _WHERE,
+                "names a Python object that is not lent to this job",
+                "pass the model object to openclarify.explain / openclarify.bias (model=...)",
+            )
+        return _LENT[token]
     if allow_code_execution is not True:
         raise ConfigError(
             _WHERE,

@@ -22,7 +22,14 @@ from matplotlib.figure import Figure
 
 from . import flags
 from .compare import CompareRow
-from .content import MAX_CHART_GROUPS, GroupMetrics, MetricRow, PdpFeature, ShapLabel
+from .content import (
+    MAX_CHART_GROUPS,
+    GroupMetrics,
+    MetricRow,
+    PdpFeature,
+    ShapLabel,
+    build_report,
+)
 from .stats import GroupStats
 
 #: Colours of the flags (also used by the HTML stylesheet).
@@ -102,41 +109,42 @@ def metric_gaps(group: GroupMetrics) -> str:
     """
     rows = [r for r in group.metrics if r.value is not None]
     with _figure(0.7 + 0.26 * max(len(rows), 1)) as fig:
-        ax = fig.add_subplot()
-        ys = list(range(len(rows)))
-        widths = []
-        for row in rows:
-            delta = (row.value if row.value is not None else row.fair_value) - row.fair_value
-            widths.append(max(-GAP_AXIS, min(GAP_AXIS, delta)) if not math.isnan(delta) else 0.0)
-        ax.barh(ys, widths, color=[COLOURS[r.flag] for r in rows])
-        if any(r.interval is not None for r in rows):  # openclarify.uncertainty only
-            _whiskers(ax, ys, rows)
-        for y, row, width in zip(ys, rows, widths, strict=True):
-            clipped = row.value is not None and abs(row.value - row.fair_value) > GAP_AXIS
-            text = row.shown + (" ▸" if clipped else "")
-            anchor = width
-            if row.interval is not None:  # the label goes past the whisker
-                low, high = (_clip(bound - row.fair_value) for bound in row.interval)
-                anchor = max(width, high) if width >= 0 else min(width, low)
-            ax.text(
-                anchor + (0.02 if width >= 0 else -0.02),
-                y,
-                text,
-                va="center",
-                ha="left" if width >= 0 else "right",
-                fontsize=7.5,
-            )
-        for x in (flags.NOTABLE_GAP, flags.FAR_GAP):
-            for sign in (-1, 1):
-                ax.axvline(
-                    sign * x, color="#757575", lw=0.6, ls="--" if x == flags.FAR_GAP else ":"
-                )
-        ax.axvline(0, color="black", lw=0.8)
-        ax.set_yticks(ys, [f"{r.code} (fair {r.fair})" for r in rows])
-        ax.invert_yaxis()
-        ax.set_xlim(-GAP_AXIS - 0.25, GAP_AXIS + 0.25)
-        ax.set_xlabel("value − fair value (clipped to ±1)")
+        _draw_metric_gaps(fig.add_subplot(), rows)
         return _svg(fig)
+
+
+def _draw_metric_gaps(ax: Any, rows: Sequence[MetricRow]) -> None:
+    ys = list(range(len(rows)))
+    widths = []
+    for row in rows:
+        delta = (row.value if row.value is not None else row.fair_value) - row.fair_value
+        widths.append(max(-GAP_AXIS, min(GAP_AXIS, delta)) if not math.isnan(delta) else 0.0)
+    ax.barh(ys, widths, color=[COLOURS[r.flag] for r in rows])
+    if any(r.interval is not None for r in rows):  # openclarify.uncertainty only
+        _whiskers(ax, ys, rows)
+    for y, row, width in zip(ys, rows, widths, strict=True):
+        clipped = row.value is not None and abs(row.value - row.fair_value) > GAP_AXIS
+        text = row.shown + (" ▸" if clipped else "")
+        anchor = width
+        if row.interval is not None:  # the label goes past the whisker
+            low, high = (_clip(bound - row.fair_value) for bound in row.interval)
+            anchor = max(width, high) if width >= 0 else min(width, low)
+        ax.text(
+            anchor + (0.02 if width >= 0 else -0.02),
+            y,
+            text,
+            va="center",
+            ha="left" if width >= 0 else "right",
+            fontsize=7.5,
+        )
+    for x in (flags.NOTABLE_GAP, flags.FAR_GAP):
+        for sign in (-1, 1):
+            ax.axvline(sign * x, color="#757575", lw=0.6, ls="--" if x == flags.FAR_GAP else ":")
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(ys, [f"{r.code} (fair {r.fair})" for r in rows])
+    ax.invert_yaxis()
+    ax.set_xlim(-GAP_AXIS - 0.25, GAP_AXIS + 0.25)
+    ax.set_xlabel("value − fair value (clipped to ±1)")
 
 
 def _clip(value: float) -> float:
@@ -151,6 +159,51 @@ def _whiskers(ax: Any, ys: Sequence[int], rows: Sequence[MetricRow]) -> None:
         low, high = (_clip(bound - row.fair_value) for bound in row.interval)
         ax.hlines(y, low, high, color="black", lw=1.0, zorder=3)
         ax.vlines([low, high], y - 0.2, y + 0.2, color="black", lw=1.0, zorder=3)
+
+
+class NotebookFigure(Figure):
+    """A :class:`~matplotlib.figure.Figure` that Jupyter shows as inline SVG.
+
+    The report's figures live on an Agg canvas, outside ``pyplot``, so IPython has
+    no formatter for them; ``_repr_svg_`` gives it one (the same deterministic SVG
+    as the report's charts) without touching the kernel's matplotlib state.
+    """
+
+    def _repr_svg_(self) -> str:
+        return _svg(self)
+
+
+def metrics_figure(groups: Sequence[tuple[str, GroupMetrics]]) -> NotebookFigure:
+    """One panel per facet group: the metric bars of :func:`metric_gaps`, fair value at 0.
+
+    ``groups`` are ``(stage title, group)`` pairs; at most
+    :data:`~openclarify.report.content.MAX_CHART_GROUPS` panels are drawn.
+    """
+    groups = list(groups)[:MAX_CHART_GROUPS]
+    heights = [0.9 + 0.26 * max(sum(r.value is not None for r in g.metrics), 1) for _, g in groups]
+    with matplotlib.rc_context(_RC):
+        fig = NotebookFigure(figsize=(WIDTH_IN, max(sum(heights), 1.0)), layout="constrained")
+        FigureCanvasAgg(fig)
+        if not groups:
+            fig.text(0.5, 0.5, "no bias metrics in this result", ha="center", va="center")
+            return fig
+        axes = fig.subplots(len(groups), 1, squeeze=False, height_ratios=heights)[:, 0]
+        for ax, (stage, group) in zip(axes, groups, strict=True):
+            _draw_metric_gaps(ax, [r for r in group.metrics if r.value is not None])
+            ax.set_title(
+                f"{stage}: {_short(group.facet)} = {_short(group.value_or_threshold)}",
+                fontsize=9,
+                loc="left",
+            )
+    return fig
+
+
+def plot_result(document: dict[str, Any]) -> NotebookFigure:
+    """:func:`metrics_figure` of every facet group of an ``analysis.json`` document."""
+    report = build_report(document)
+    return metrics_figure(
+        [(stage.title, group) for stage in report.stages for group in stage.groups]
+    )
 
 
 def shap_bars(label: ShapLabel) -> str:

@@ -115,7 +115,9 @@ class AnalysisResult:
     """Everything one run computed.
 
     Use :meth:`to_dict` for ``analysis.json`` and :meth:`metrics_frame` for a
-    pandas table of every bias metric.
+    pandas table of every bias metric.  In a notebook it shows itself as a
+    table (``_repr_html_``), :meth:`plot` draws the metrics and :meth:`report`
+    writes the job's report files.
     """
 
     pre_training: BiasSection | None = None
@@ -277,3 +279,56 @@ class AnalysisResult:
         from .beyond import performance_rows
 
         return pd.DataFrame(performance_rows(self.beyond))
+
+    def _repr_html_(self) -> str:
+        """A table per stage (facet group × metric) and the top global SHAP values."""
+        from .display import result_html
+
+        return result_html(self)
+
+    def plot(self) -> Any:
+        """Bars of every bias metric's distance from its fair value, one panel per facet group.
+
+        The report's chart (:func:`openclarify.report.charts.metrics_figure`; the
+        ``report`` extra); a value at 0 is fair, dotted and dashed lines mark the
+        report's "notable" and "far" thresholds.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            Shown inline by Jupyter; ``fig.savefig("metrics.png")`` saves it.
+        """
+        from ..report.charts import plot_result  # on call: results stays below report
+
+        return plot_result(self.to_dict())
+
+    def report(self, output_dir: Any, *, title: str | None = None) -> AnalysisResult:
+        """Write the files a job writes into ``output_dir``: ``analysis.json`` and the reports.
+
+        The same files, written the same way, as ``openclarify analyze`` with
+        ``methods.report`` (``report.html``, ``report.ipynb``, ``report.pdf``, plus
+        any method files such as ``explanations_shap/out.csv``).  ``output_dir``
+        may be a folder or ``s3://bucket/prefix``.
+
+        Returns
+        -------
+        AnalysisResult
+            This result with notes on any report file that could not be rendered.
+        """
+        import dataclasses
+        import logging
+
+        from ..config import AnalysisConfig, ReportConfig  # on call: results stays below config
+        from ..outputs import output_folder, write_outputs
+
+        config = self.config or AnalysisConfig.model_validate(
+            {"dataset_type": "text/csv", "methods": {}}
+        )
+        report = config.methods.report or ReportConfig(name="report", title="Analysis Report")
+        if title is not None:
+            report = report.model_copy(update={"title": title})
+        methods = config.methods.model_copy(update={"report": report})
+        result = dataclasses.replace(self, config=config.model_copy(update={"methods": methods}))
+        log = logging.getLogger("openclarify")
+        with output_folder(str(output_dir), log) as output:
+            return write_outputs(result, output, log)
