@@ -196,6 +196,8 @@ class Report:
     drift: DriftSection | None = None
     #: What the config's ``openclarify`` key added (:mod:`.beyond`); ``None`` without it.
     beyond: Any = None
+    #: ``segment_analysis``: one table per ``segment_config`` entry (:mod:`.segments`).
+    segments: tuple[Any, ...] = ()
 
     def all_rows(self) -> list[tuple[BiasStage, GroupMetrics, MetricRow]]:
         return [(s, g, r) for s in self.stages for g in s.groups for r in g.metrics]
@@ -385,6 +387,13 @@ def _summary(
     return " ".join(parts)
 
 
+def segment_tables(document: dict[str, Any]) -> tuple[Any, ...]:
+    """The Segments section's tables (:func:`openclarify.report.segments.segment_tables`)."""
+    from .segments import segment_tables as tables
+
+    return tables(document)
+
+
 def build_report(
     document: dict[str, Any],
     *,
@@ -441,4 +450,5 @@ def build_report(
         counts=counts,
         drift=drift,
         beyond=extras,
+        segments=segment_tables(document),
     )

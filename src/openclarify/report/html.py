@@ -114,6 +114,8 @@ def sections(report: Report, log: logging.Logger) -> list[tuple[str, Markup]]:
         out.append(("shap", macros.shap(report, drawn)))  # type: ignore[attr-defined]
     if report.pdp:
         out.append(("pdp", macros.pdp(report, drawn)))  # type: ignore[attr-defined]
+    if report.segments:
+        out.append(("segments", macros.segments(report)))  # type: ignore[attr-defined]
     if report.stages:
         out.append(("thresholds", macros.thresholds()))  # type: ignore[attr-defined]
     out.append(("configuration", macros.configuration(report, config_json(report))))  # type: ignore[attr-defined]

@@ -37,6 +37,7 @@ _TITLES = {
     "group-performance": "Performance per facet group",
     "shap": "Feature attributions (SHAP)",
     "pdp": "Partial dependence plots",
+    "segments": "Segments",
     "thresholds": "How values are flagged",
     "configuration": "Configuration and versions",
 }
