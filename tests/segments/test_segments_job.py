@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import openclarify
-from openclarify.errors import DatasetError
+from openclarify.errors import ConfigError, DatasetError
 from tests.explain import models
 from tests.explain.models import frame
 
@@ -281,3 +281,27 @@ def test_an_empty_segment_in_shap_and_pdp(tmp_path: Path) -> None:
         [[]],
     )
     assert rest["explanations"] == result["explanations"]
+
+
+def test_the_openclarify_statistics_stay_whole_dataset() -> None:
+    """``openclarify`` (opt-in statistics) is computed on every row and written last;
+    the segments carry Clarify's sections only, equal to a run without the key."""
+    extra = {"openclarify": {"uncertainty": {"resamples": 20, "seed": 3}}}
+    segments = {"segment_config": [{"name_or_index": "Age", "segments": AGE_BANDS}]}
+    both = openclarify.analyze(_bias_config(**extra, **segments), DATA / "loans_scored.csv")
+    alone = openclarify.analyze(_bias_config(**segments), DATA / "loans_scored.csv")
+    beyond = openclarify.analyze(_bias_config(**extra), DATA / "loans_scored.csv")
+    document = both.to_dict()
+    assert list(document)[-2:] == ["segment_analysis", "openclarify"]
+    assert document["segment_analysis"] == alone.to_dict()["segment_analysis"]
+    assert document["openclarify"] == beyond.to_dict()["openclarify"]
+
+
+def test_time_series_datasets_refuse_segments() -> None:
+    cases = Path(__file__).resolve().parents[1] / "sdk_generations" / "cases"
+    cfg = json.loads((cases / "2.257.7" / "explainability_time_series.json").read_text())
+    cfg["segment_config"] = [{"name_or_index": "item_id", "segments": [["a"]]}]
+    with pytest.raises(ConfigError) as info:
+        openclarify.analyze(cfg, Path("/nonexistent.json"))
+    assert info.value.where == "$.segment_config"
+    assert "time_series_data_config" in info.value.problem
