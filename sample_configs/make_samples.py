@@ -417,11 +417,40 @@ def parquet() -> Case:
     return Case("parquet", "loans.parquet", config, readme, buffer.getvalue())
 
 
+def segments_csv() -> Case:
+    """The scored loans again, with ``segment_config``: the same analysis per age band."""
+    scored = post_training_predicted_label_csv()
+    config = dict(scored.config)
+    config["segment_config"] = [
+        {
+            "name_or_index": "Age",
+            "segments": [["[18, 35]"], ["(35, 50]"]],
+            "config_name": "age_bands",
+            "display_aliases": ["18-35", "36-50", "over 50"],
+        },
+        {"name_or_index": "EducationLevel", "segments": [[1, 2], [3]]},
+    ]
+    readme = _readme(
+        "segments_csv",
+        "`segment_config`: the 21 bias metrics of `post_training_predicted_label_csv` again "
+        "for every segment — three age bands (interval strings, display aliases; the last "
+        "alias names `__default__`, the ages outside both intervals) and education levels "
+        "1-2, 3 and the rest (`__default__`) — under `segment_analysis` in `analysis.json` "
+        "and in the report's Segments section.",
+        "segments_csv",
+        "loans_scored.csv",
+        "The same rows as `post_training_predicted_label_csv`; the whole-dataset sections "
+        "of `analysis.json` are those of that case, byte for byte.",
+    )
+    return Case("segments_csv", "loans_scored.csv", config, readme, scored.payload)
+
+
 CASES: tuple[Callable[[], Case], ...] = (
     pre_training_csv,
     post_training_predicted_label_csv,
     jsonlines,
     parquet,
+    segments_csv,
 )
 
 

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .locations import Locations
     from .predict.session import ModelSession
     from .results import AnalysisResult
+    from .segments.membership import SegmentRows
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,12 @@ class JobData:
     session: ModelSession | None = None
     #: The Spark session on ``--backend spark``.
     spark: Any = None
+    #: ``segment_config``: the one segment this copy of the job's data is restricted
+    #: to (:class:`openclarify.segments.method.SegmentData`); ``None``: every row.
+    #: A method that reads the files itself (streaming bias) filters them with it.
+    segment: SegmentRows | None = None
+    #: The number of rows of :attr:`segment`, set by whatever read them first.
+    segment_records: int | None = None
     _table: BiasTable | None = field(default=None, repr=False)
     _time_series: TimeSeriesDataset | None = field(default=None, repr=False)
 
@@ -200,12 +207,16 @@ DATA_KIND_METHODS: dict[str, tuple[str, ...]] = {
 }
 
 #: Config sections that change how the data is read or grouped and are not built yet.
-SECTIONS_NOT_BUILT: tuple[Row, ...] = (
+SECTIONS_NOT_BUILT: tuple[Row, ...] = ()
+
+#: Config sections that repeat the requested methods on parts of the data: each
+#: row's unit has ``wrap(unit) -> Method`` and wraps every requested method's unit.
+SECTIONS: tuple[Row, ...] = (
     Row(
         "segments",
         "$.segment_config",
-        lambda c: c.segment_config is not None,
-        refusal=("segment_config", "remove $.segment_config"),
+        lambda c: bool(c.segment_config),
+        unit="openclarify.segments.method:SEGMENTS",
     ),
 )
 
@@ -320,10 +331,23 @@ def refuse_mixed_time_series(config: AnalysisConfig) -> None:
 
 
 def requested_methods(config: AnalysisConfig) -> list[tuple[Row, Method]]:
-    """The built methods ``config`` asks for, in table order, with their units."""
+    """The built methods ``config`` asks for, in table order, with their units.
+
+    Each unit is wrapped by the :data:`SECTIONS` the config asks for (``segment_config``:
+    the unit also computes its part for every segment).
+    """
     refuse_not_built(config)
     refuse_mixed_time_series(config)
-    return [(row, row.load()) for row in METHODS if row.unit is not None and row.requested(config)]
+    requested = [
+        (row, row.load()) for row in METHODS if row.unit is not None and row.requested(config)
+    ]
+    for section in SECTIONS:
+        if section.requested(config):
+            assert section.unit is not None, section.name
+            module, attribute = section.unit.split(":")
+            wrapper = getattr(importlib.import_module(module), attribute)
+            requested = [(row, wrapper.wrap(unit)) for row, unit in requested]
+    return requested
 
 
 @dataclass(frozen=True)

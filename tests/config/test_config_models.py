@@ -32,6 +32,7 @@ from openclarify.config.defaults import (
     TS_DATASET_FORMAT_VALUES,
 )
 from openclarify.config.loader import MAX_MESSAGE_CHARS
+from openclarify.config.segments import value_key
 from openclarify.errors import ConfigError
 
 PREFIX = "Analysis configuration schema validation error: "
@@ -804,9 +805,15 @@ def test_segment_display_aliases_count() -> None:
     segment = {"name_or_index": "F1", "segments": [["a"], ["b"]], "display_aliases": ["x"]}
     error = _error(_minimal(segment_config=[segment]))
     assert error.where == "$.segment_config[0].display_aliases"
-    assert error.problem == PREFIX + "expected 2 or 3 display aliases for 2 segment(s), found 1"
+    assert error.problem == PREFIX + (
+        "Number of `display_aliases` must equal the number of segments specified or with one "
+        "additional default segment display alias. Expected 2 or 3 for 2 segment(s), found 1"
+    )
     error = _error(_minimal(segment_config=[{"name_or_index": "F1", "segments": []}]))
     assert error.where == "$.segment_config[0].segments"
+    assert error.problem == PREFIX + (
+        "`segments` must be a list of lists of values or intervals. Found list of 0 items"
+    )
 
 
 def test_time_series_keys_of_one_kind() -> None:
@@ -901,9 +908,18 @@ _facet = _optional({"name_or_index": _name_or_index}, {"value_or_threshold": _va
 
 @st.composite
 def _segment(draw: st.DrawFn) -> dict[str, Any]:
-    segments = draw(
-        st.lists(st.lists(st.one_of(_names, st.integers(0, 9)), max_size=3), min_size=1, max_size=3)
+    # disjoint, non-empty segments (a value in two segments is refused): distinct
+    # values, numbers and numeric strings compared as numbers, split into 1-3 lists
+    items = draw(
+        st.lists(
+            st.one_of(_names, st.integers(0, 9)),
+            min_size=1,
+            max_size=9,
+            unique_by=lambda v: str(value_key(v)),
+        )
     )
+    cuts = sorted(set(draw(st.lists(st.integers(1, len(items)), max_size=2))) | {len(items)})
+    segments = [items[a:b] for a, b in zip([0, *cuts], cuts, strict=False) if items[a:b]]
     item: dict[str, Any] = {"name_or_index": draw(_name_or_index), "segments": segments}
     if draw(st.booleans()):
         item["config_name"] = draw(_names)

@@ -41,6 +41,7 @@ CASES = {
     "parquet": SAMPLES / "parquet" / "loans.parquet",
     "local_model_server": SAMPLES / "post_training_predicted_label_csv" / "loans_scored.csv",
     "explain_local_model": SAMPLES / "post_training_predicted_label_csv" / "loans_scored.csv",
+    "segments_csv": SAMPLES / "segments_csv" / "loans_scored.csv",
 }
 #: Cases whose model is ``local_model_server/serve.py``.
 MODEL_CASES = ("local_model_server", "explain_local_model")

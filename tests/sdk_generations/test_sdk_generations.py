@@ -49,9 +49,7 @@ RELEASES: dict[str, Any] = MANIFEST["releases"]
 ALL = [(version, name) for version, release in RELEASES.items() for name in release["cases"]]
 
 #: Keys whose feature is not built yet: the config is refused with this message.
-NOT_BUILT = {
-    "segment_config": "$.segment_config: not supported yet: segment_config",
-}
+NOT_BUILT = {}
 
 BIAS_SECTIONS = ("pre_training_bias_metrics", "post_training_bias_metrics")
 METHOD_SECTIONS = {
@@ -286,6 +284,17 @@ def test_config_runs_unchanged(version: str, name: str, models: dict[str, str]) 
                 f"asymmetric_shapley_value/{asv['granularity']}_{asv['direction']}/out.jsonl"
             ),
         }
+    if "segment_config" in original:
+        # N listed segments plus __default__, each with the whole-dataset sections' keys
+        for entry, written in zip(
+            original["segment_config"], result["segment_analysis"], strict=True
+        ):
+            segments = written["segments"]
+            assert len(segments) == len(entry["segments"]) + 1
+            assert segments[-1]["segment"] == "__default__"
+            assert sum(s["num_records"] for s in segments) > 0
+            for segment in segments:
+                assert set(BIAS_SECTIONS) & set(segment) == set(BIAS_SECTIONS) & set(result)
     if "shap" in original["methods"]:
         shap = result["explanations"]["kernel_shap"]
         (label,) = shap

@@ -23,6 +23,6 @@ The streaming engine's parts, which the Spark backend runs as tasks:
 """
 
 from .plan import why_not_streamed
-from .streaming import stream_bias_sections
+from .streaming import stream_bias_sections, stream_segment_sections
 
-__all__ = ["stream_bias_sections", "why_not_streamed"]
+__all__ = ["stream_bias_sections", "stream_segment_sections", "why_not_streamed"]

@@ -37,12 +37,16 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from ..bias.beyond import CountedGroup
 from ..data.stream import DEFAULT_BATCH_ROWS, Unsupported, open_source
 from ..errors import DatasetError
+from ..segments.membership import EmptySegment, SegmentRows
 from .decide import decide_rules, new_summaries, update_summaries
 from .plan import checked_plan, require_scalars, scalar_columns, why_not_streamed
 from .rules import TooManyValues
@@ -89,13 +93,50 @@ def stream_bias_sections(
     AnalysisError, DatasetError, ConfigError
         The same errors as the in-memory path for the same config and data.
     """
-    log = log or _log
+    return _declined_or(config, dataset, None, None, batch_rows, log or _log, collect)
+
+
+def stream_segment_sections(
+    config: Any,
+    dataset: Path,
+    rows: SegmentRows,
+    on_count: Callable[[int], None],
+    *,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    log: logging.Logger | None = None,
+) -> Sections | None:
+    """:func:`stream_bias_sections` of one segment's rows (``segment_config``).
+
+    Every record batch is read with the segment column and cut to the rows of
+    segment ``rows`` before the summaries and the counts, so the sections equal
+    :func:`openclarify.bias.analysis.bias_sections` on the loaded table restricted
+    to those rows (same dtypes: they are settled on the whole files).  One more
+    pass, over the segment column only, counts the rows first (the summaries
+    need the number of rows) and gives the number to ``on_count``.
+
+    Raises
+    ------
+    EmptySegment
+        No row of the dataset is in the segment.
+    """
+    return _declined_or(config, dataset, rows, on_count, batch_rows, log or _log)
+
+
+def _declined_or(
+    config: Any,
+    dataset: Path,
+    rows: SegmentRows | None,
+    on_count: Callable[[int], None] | None,
+    batch_rows: int,
+    log: logging.Logger,
+    collect: list[CountedGroup] | None = None,
+) -> Sections | None:
     reason = why_not_streamed(config)
     if reason is not None:
         log.info("Bias metrics computed in memory: %s", reason)
         return None
     try:
-        return _stream(config, dataset, batch_rows, log, collect)
+        return _stream(config, dataset, rows, on_count, batch_rows, log, collect)
     except (Unsupported, TooManyValues) as exc:
         log.info("Bias metrics computed in memory: %s", exc)
         return None
@@ -104,6 +145,8 @@ def stream_bias_sections(
 def _stream(
     config: Any,
     dataset: Path,
+    rows: SegmentRows | None,
+    on_count: Callable[[int], None] | None,
     batch_rows: int,
     log: logging.Logger,
     collect: list[CountedGroup] | None = None,
@@ -111,23 +154,45 @@ def _stream(
     started = time.perf_counter()
     source = open_source(config, dataset)
     plan = checked_plan(config, source)
-    source.settle_dtypes(scalar_columns(plan, source), batch_rows)
+    segment = rows.segmentation.column(source.columns) if rows is not None else None
+    settled = scalar_columns(plan, source)
+    if segment is not None:
+        settled = list(dict.fromkeys([*settled, segment]))
+    source.settle_dtypes(settled, batch_rows)
     n_rows = source.n_rows or 0
     if n_rows == 0:
         raise DatasetError("dataset", "has no rows", "check that the dataset path holds the data")
     require_scalars(plan, source)
+
+    def batches() -> Iterator[pd.DataFrame]:
+        if rows is None or segment is None:
+            yield from source.batches(plan.names, batch_rows)
+            return
+        read = list(dict.fromkeys([*plan.names, segment]))
+        for batch in source.batches(read, batch_rows):
+            mask = rows.mask(batch[segment])
+            if mask.any():
+                yield batch.loc[mask, plan.names].reset_index(drop=True)
+
+    if rows is not None and segment is not None:
+        n_rows = sum(
+            int(rows.mask(b[segment]).sum()) for b in source.batches([segment], batch_rows)
+        )
+        if n_rows == 0:
+            raise EmptySegment(rows.name)
     summaries = new_summaries(plan, source.dtypes(plan.names), n_rows)
-    for batch in source.batches(plan.names, batch_rows):
+    for batch in batches():
         update_summaries(summaries, batch)
     rules = decide_rules(plan, summaries)
     summarised = time.perf_counter()
 
-    totals = count_batches(rules, source.batches(plan.names, batch_rows))
+    totals = count_batches(rules, batches())
     log.info(
-        "Streamed bias counts over %d rows in batches of %d (summaries %.2fs, counts %.2fs)",
+        "Streamed bias counts over %d rows in batches of %d (summaries %.2fs, counts %.2fs)%s",
         n_rows,
         batch_rows,
         summarised - started,
         time.perf_counter() - summarised,
+        f" for segment {rows.name!r} of {rows.segmentation.path}" if rows is not None else "",
     )
     return finish_sections(plan, rules, totals, collect=collect)

@@ -99,11 +99,22 @@ class BiasMethod:
         if data.spark is not None:
             return self._on_spark(data)
         if not data.table_loaded and _streams(data):
-            from ..backend import stream_bias_sections
+            from ..backend import stream_bias_sections, stream_segment_sections
 
             started = time.perf_counter()
             counted = _collector(data.config)
-            streamed = stream_bias_sections(data.config, data.path, log=data.log, collect=counted)
+            if data.segment is not None:  # segment_config: the batches cut to one segment
+
+                def seen(n_rows: int) -> None:
+                    data.segment_records = n_rows
+
+                streamed = stream_segment_sections(
+                    data.config, data.path, data.segment, seen, log=data.log
+                )
+            else:
+                streamed = stream_bias_sections(
+                    data.config, data.path, log=data.log, collect=counted
+                )
             if streamed is not None:
                 data.log.info(
                     "Bias metrics computed in %.2fs (streamed)", time.perf_counter() - started
@@ -120,8 +131,18 @@ class BiasMethod:
 
         started = time.perf_counter()
         counted = _collector(data.config)
+
+        def seen(n_rows: int) -> None:
+            data.segment_records = n_rows
+
         pre, post = spark_bias_sections(
-            data.config, data.path, spark=data.spark, log=data.log, collect=counted
+            data.config,
+            data.path,
+            spark=data.spark,
+            log=data.log,
+            collect=counted,
+            rows=data.segment,
+            on_count=seen if data.segment is not None else None,
         )
         data.log.info("Bias metrics computed in %.2fs (spark)", time.perf_counter() - started)
         return AnalysisResult(

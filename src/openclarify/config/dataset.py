@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BeforeValidator, model_validator
+from pydantic import BeforeValidator, field_validator, model_validator
 
 from openclarify.config.base import ConfigModel
 from openclarify.config.fields import (
@@ -22,9 +22,14 @@ from openclarify.config.fields import (
     TimeSeriesDatasetFormatField,
     ValueList,
     describe,
-    expected,
     fail,
     require_list,
+)
+from openclarify.config.segments import (
+    SegmentItemError,
+    SegmentItems,
+    parse_items,
+    shared_rows,
 )
 
 __all__ = ["FacetConfig", "SegmentConfig", "TimeSeriesDataConfig"]
@@ -48,14 +53,31 @@ class FacetConfig(ConfigModel):
     value_or_threshold: ValueList | None = None
 
 
+#: The SDK's own messages (``SegmentationConfig.__init__``, v2.169.0 to v2.257.7), verbatim.
+SDK_NAME_OR_INDEX_NONE = "`name_or_index` cannot be None"
+SDK_SEGMENTS_NOT_LISTS = "`segments` must be a list of lists of values or intervals."
+SDK_ALIASES_COUNT = (
+    "Number of `display_aliases` must equal the number of segments specified or with one "
+    "additional default segment display alias."
+)
+
+
 def _check_segments(value: Any) -> Any:
     # SegmentationConfig refuses an empty or non-nested list; each inner list is one
     # segment (categorical values or interval strings such as "[1, 4]").
+    fix = 'Give one list per segment, e.g. [["A", "B"], ["[1, 4]", "(5, 10]"]].'
     if not isinstance(value, list | tuple) or not value:
-        expected("a non-empty list of segments (lists of values)", value)
+        fail(f"{SDK_SEGMENTS_NOT_LISTS} Found {describe(value)}", fix)
     for i, segment in enumerate(value):
         if not isinstance(segment, list | tuple):
-            expected("a segment (a list of values or intervals)", segment, subpath=f"[{i}]")
+            fail(f"{SDK_SEGMENTS_NOT_LISTS} Found {describe(segment)}", fix, f"[{i}]")
+        if not segment:
+            # the SDK lets [[]] through; a segment that names nothing can hold no row
+            fail(
+                "expected a segment with at least one value or interval, found an empty list",
+                "List the values or intervals of the segment, or remove it.",
+                f"[{i}]",
+            )
     return value
 
 
@@ -71,7 +93,8 @@ class SegmentConfig(ConfigModel):
         Column the segments are defined on.
     segments:
         N segments, each a tuple of categorical values or interval strings; an
-        extra ``__default__`` segment holds the remaining rows.
+        extra ``__default__`` segment holds the remaining rows.  Interval strings
+        must parse and segments must be disjoint (:mod:`openclarify.config.segments`).
     config_name:
         Optional name identifying this segmentation.
     display_aliases:
@@ -85,18 +108,49 @@ class SegmentConfig(ConfigModel):
     config_name: Str | None = None
     display_aliases: StrList | None = None
 
+    @field_validator("name_or_index", mode="before")
+    @classmethod
+    def _name_not_none(cls, value: Any) -> Any:
+        if value is None:
+            fail(SDK_NAME_OR_INDEX_NONE, "Name the segment column, or give its 0-based index.")
+        return value
+
+    @model_validator(mode="after")
+    def _check_items(self) -> SegmentConfig:
+        parsed: list[SegmentItems] = []
+        for i, segment in enumerate(self.segments):
+            try:
+                parsed.append(parse_items(segment))
+            except SegmentItemError as exc:
+                fail(exc.problem, exc.fix, f".segments[{i}][{exc.index}]")
+        for j, later in enumerate(parsed):
+            for i, earlier in enumerate(parsed[:j]):
+                why = shared_rows(earlier, later)
+                if why is not None:
+                    fail(
+                        f"expected disjoint segments, found {why} in segments [{i}] and "
+                        f"[{j}]: a row would belong to both",
+                        "Make the segments disjoint, e.g. '[0, 10]' and '(10, 20]'.",
+                        f".segments[{j}]",
+                    )
+        return self
+
     @model_validator(mode="after")
     def _check_aliases(self) -> SegmentConfig:
         if self.display_aliases is not None:
             n = len(self.segments)
             if len(self.display_aliases) not in (n, n + 1):
                 fail(
-                    f"expected {n} or {n + 1} display aliases for {n} segment(s), "
+                    f"{SDK_ALIASES_COUNT} Expected {n} or {n + 1} for {n} segment(s), "
                     f"found {len(self.display_aliases)}",
                     "Give one alias per segment, optionally plus one for the default segment.",
                     ".display_aliases",
                 )
         return self
+
+    def parsed(self) -> tuple[SegmentItems, ...]:
+        """Every segment's values and intervals (valid: checked when the config loaded)."""
+        return tuple(parse_items(segment) for segment in self.segments)
 
 
 _TS_KEYS = ("target_time_series", "item_id", "timestamp")

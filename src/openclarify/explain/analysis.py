@@ -33,9 +33,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
+from .aggregate import aggregate
 from .pdp import partial_dependence
 from .shap_values import (
     ScoreFn,
@@ -63,6 +65,7 @@ __all__ = [
     "pdp_features",
     "pdp_for",
     "resolve_feature_names",
+    "segment_explanation",
     "shap_setup",
 ]
 
@@ -236,6 +239,27 @@ def kernel_shap_for(
         join=join.reset_index(drop=True) if join is not None else None,
         save_local=bool(shap.save_local_shap_values),
     )
+
+
+def segment_explanation(shap: ShapExplanation, rows: Any, settings: Any) -> ShapExplanation:
+    """``shap`` restricted to the records ``rows`` (a boolean mask), aggregated again.
+
+    ``settings`` is ``methods.shap`` (its ``agg_method``); ``expected_value`` and
+    the baseline are unchanged (they depend on the baseline only).
+    """
+    selected = shap.local[rows]
+    # in the layout explain_records gives its local values (numpy's pairwise summation
+    # depends on it): the aggregate of all rows is then the whole run's, bit for bit,
+    # and a segment's that of its records explained alone
+    local = np.empty_like(shap.local, shape=selected.shape)
+    local[...] = selected
+    global_values = (
+        aggregate(local, settings.agg_method or "mean_abs")
+        if len(local)
+        else np.zeros(shap.global_values.shape)
+    )
+    join = shap.join[rows].reset_index(drop=True) if shap.join is not None else None
+    return dataclasses.replace(shap, local=local, global_values=global_values, join=join)
 
 
 def pdp_for(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ..errors import ConfigError
 from ..methods import JobData, Needs
 from ..results import AnalysisResult, OutputFile
-from .analysis import kernel_shap_for, pdp_for
+from .analysis import kernel_shap_for, pdp_for, segment_explanation
 
 if TYPE_CHECKING:
     from ..config import AnalysisConfig
@@ -90,6 +90,23 @@ class KernelShapMethod:
         return AnalysisResult(
             explanations={"kernel_shap": shap.section()}, shap=shap, files=tuple(files)
         )
+
+    def run_segment(
+        self, data: JobData, earlier: AnalysisResult, whole: AnalysisResult
+    ) -> AnalysisResult:
+        """SHAP of one segment (``segment_config``): ``whole``'s local values of its rows.
+
+        No model call: a record's local values depend only on the record, the
+        baseline, the seed and its row, so with every coalition enumerated the
+        segment's records explained alone (with the same baseline) get the same
+        values; their ``agg_method`` aggregation is the segment's global SHAP value.
+        """
+        from ..segments.method import SegmentData
+
+        assert whole.shap is not None and isinstance(data, SegmentData)
+        data.table()  # counts the segment's rows (EmptySegment when there are none)
+        shap = segment_explanation(whole.shap, data.whole_mask(), data.config.methods.shap)
+        return AnalysisResult(explanations={"kernel_shap": shap.section()}, shap=shap)
 
 
 class PartialDependenceMethod:

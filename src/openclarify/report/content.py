@@ -208,6 +208,8 @@ class Report:
     text_top: tuple[ShapLabel, ...] = ()
     #: A few records with each text unit's attribution.
     text_examples: tuple[TextExample, ...] = ()
+    #: ``segment_analysis``: one table per ``segment_config`` entry (:mod:`.segments`).
+    segments: tuple[Any, ...] = ()
 
     def all_rows(self) -> list[tuple[BiasStage, GroupMetrics, MetricRow]]:
         return [(s, g, r) for s in self.stages for g in s.groups for r in g.metrics]
@@ -414,6 +416,13 @@ def _summary(
     return " ".join(parts)
 
 
+def segment_tables(document: dict[str, Any]) -> tuple[Any, ...]:
+    """The Segments section's tables (:func:`openclarify.report.segments.segment_tables`)."""
+    from .segments import segment_tables as tables
+
+    return tables(document)
+
+
 def build_report(
     document: dict[str, Any],
     *,
@@ -481,4 +490,5 @@ def build_report(
         more_images=more_images,
         text_top=text_top_tokens(explanations.get("kernel_shap") or {}),
         text_examples=tuple(text_examples),
+        segments=segment_tables(document),
     )

@@ -159,6 +159,8 @@ def sections(report: Report, log: logging.Logger) -> list[tuple[str, Markup]]:
         out.append(("pdp", macros.pdp(report, drawn)))  # type: ignore[attr-defined]
     if report.images:
         out.append(("images", macros.images(report)))  # type: ignore[attr-defined]
+    if report.segments:
+        out.append(("segments", macros.segments(report)))  # type: ignore[attr-defined]
     if report.stages:
         out.append(("thresholds", macros.thresholds()))  # type: ignore[attr-defined]
     out.append(("configuration", macros.configuration(report, config_json(report))))  # type: ignore[attr-defined]

@@ -39,6 +39,7 @@ _TITLES = {
     "text": "Text attributions",
     "pdp": "Partial dependence plots",
     "images": "Image explanations (heat maps)",
+    "segments": "Segments",
     "thresholds": "How values are flagged",
     "configuration": "Configuration and versions",
 }

@@ -14,6 +14,12 @@ from .model import (
     OutputFile,
     json_value,
 )
+from .segments import (
+    EMPTY_SEGMENT_ERROR,
+    SEGMENT_ANALYSIS_KEY,
+    SegmentationResult,
+    SegmentResult,
+)
 from .serialize import ANALYSIS_FILE, dumps_analysis, journal, write_atomic
 from .statistics import ReportStats
 from .text import TextExample
@@ -21,12 +27,16 @@ from .text import TextExample
 __all__ = [
     "ANALYSIS_FILE",
     "BEYOND_KEY",
+    "EMPTY_SEGMENT_ERROR",
+    "SEGMENT_ANALYSIS_KEY",
     "AnalysisResult",
     "BiasSection",
     "FacetGroupResult",
     "MetricResult",
     "OutputFile",
     "ReportStats",
+    "SegmentResult",
+    "SegmentationResult",
     "TextExample",
     "dumps_analysis",
     "journal",

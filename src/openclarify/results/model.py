@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .segments import SEGMENT_ANALYSIS_KEY, SegmentationResult, combine_segmentations
 from .statistics import ReportStats
 from .text import TextExample
 
@@ -137,6 +138,9 @@ class AnalysisResult:
     #: The opt-in statistics beyond Clarify (config key ``openclarify``), written as
     #: the last key of ``analysis.json``, :data:`BEYOND_KEY`; ``None`` when not asked for.
     beyond: dict[str, Any] | None = None
+    #: Per-segment results (``segment_config``), one per entry, written before
+    #: :attr:`beyond` (after every key Clarify writes).
+    segments: tuple[SegmentationResult, ...] = field(default=())
 
     @classmethod
     def combine(
@@ -146,14 +150,16 @@ class AnalysisResult:
 
         Each part sets the fields of its own method; a field set by two parts is
         an internal error.  ``explanations`` sections are merged key by key in
-        order (``kernel_shap`` before ``pdp`` when the table lists them so), and
-        ``files`` and ``notes`` are concatenated.
+        order (``kernel_shap`` before ``pdp`` when the table lists them so),
+        ``files`` and ``notes`` are concatenated, and ``segments`` are combined
+        segment by segment the same way.
         """
         single: dict[str, Any] = {}
         explanations: dict[str, Any] = {}
         files: list[OutputFile] = []
         notes: list[str] = []
         examples: list[TextExample] = []
+        segments: list[tuple[SegmentationResult, ...]] = []
         for part in parts:
             for name in ("pre_training", "post_training", "shap", "report_stats", "beyond"):
                 value = getattr(part, name)
@@ -168,6 +174,7 @@ class AnalysisResult:
             files.extend(part.files)
             notes.extend(part.notes)
             examples.extend(part.text_examples)
+            segments.append(part.segments)
         return cls(
             **single,
             explanations=explanations or None,
@@ -175,6 +182,7 @@ class AnalysisResult:
             notes=tuple(notes),
             files=tuple(files),
             text_examples=tuple(examples),
+            segments=combine_segmentations(segments),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -186,6 +194,8 @@ class AnalysisResult:
             out["pre_training_bias_metrics"] = self.pre_training.to_dict()
         if self.explanations:
             out["explanations"] = self.explanations
+        if self.segments:
+            out[SEGMENT_ANALYSIS_KEY] = [s.to_dict() for s in self.segments]
         if self.beyond is not None:
             out[BEYOND_KEY] = self.beyond
         return out

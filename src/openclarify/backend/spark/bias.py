@@ -61,7 +61,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,7 @@ from ...data.readers import PARQUET
 from ...data.stream import DEFAULT_BATCH_ROWS, StreamSource, Unsupported, open_source
 from ...data.table import _names, _resolve
 from ...errors import DatasetError
+from ...segments.membership import EmptySegment, SegmentRows
 from ..decide import Rules, decide_rules, new_summaries, update_summaries
 from ..plan import ColumnPlan, checked_plan, require_scalars, scalar_columns, why_not_streamed
 from ..rules import TooManyValues
@@ -116,6 +117,8 @@ def spark_bias_sections(
     batch_rows: int = DEFAULT_BATCH_ROWS,
     log: logging.Logger | None = None,
     collect: list[CountedGroup] | None = None,
+    rows: SegmentRows | None = None,
+    on_count: Callable[[int], None] | None = None,
 ) -> Sections:
     """Pre- and post-training sections of ``analysis.json``, computed by Spark tasks.
 
@@ -136,6 +139,12 @@ def spark_bias_sections(
     collect:
         When given, receives every facet group's merged counts (the statistics
         beyond Clarify are computed from them on the driver, as locally).
+    rows:
+        ``segment_config``: compute the sections of this segment's rows only.  Every
+        task cuts its record batches to the segment (as the streaming engine does,
+        :func:`~openclarify.backend.streaming.stream_segment_sections`), after one
+        more pass of tasks that count the segment's rows (given to ``on_count``;
+        :class:`~openclarify.segments.membership.EmptySegment` when there are none).
 
     Returns
     -------
@@ -156,8 +165,8 @@ def spark_bias_sections(
         raise _refuse(reason)
     if spark is None:
         with spark_session() as session:
-            return _run(config, dataset, session, batch_rows, log, collect)
-    return _run(config, dataset, spark, batch_rows, log, collect)
+            return _run(config, dataset, session, batch_rows, log, collect, rows, on_count)
+    return _run(config, dataset, spark, batch_rows, log, collect, rows, on_count)
 
 
 def _run(
@@ -167,6 +176,8 @@ def _run(
     batch_rows: int,
     log: logging.Logger,
     collect: list[CountedGroup] | None = None,
+    segment: SegmentRows | None = None,
+    on_count: Callable[[int], None] | None = None,
 ) -> Sections:
     started = time.perf_counter()
     try:
@@ -175,7 +186,10 @@ def _run(
         units = source.units()
         context = spark.sparkContext
         features = _feature_columns(config, plan, source.columns) if _wants_flip_test(plan) else []
+        cut = (segment, segment.segmentation.column(source.columns)) if segment else None
         settled = list(dict.fromkeys([*scalar_columns(plan, source), *features]))
+        if cut is not None:
+            settled = list(dict.fromkeys([*settled, cut[1]]))
         if source.dataset_type != PARQUET:
             # CSV / JSON Lines: each file's dtype facts in its own task, joined here
             files = [(i, None) for i in range(len(source.files))]
@@ -193,11 +207,19 @@ def _run(
                 "dataset", "has no rows", "check that the dataset path holds the data"
             )
         require_scalars(plan, source)
+        if cut is not None:
+            n_rows = sum(
+                _map(context, units, functools.partial(_count_segment, source, cut, batch_rows))
+            )
+            if on_count is not None:
+                on_count(n_rows)
+            if n_rows == 0:
+                raise EmptySegment(cut[0].name)
         dtypes = source.dtypes(plan.names)
         parts = _map(
             context,
             units,
-            functools.partial(_summarise, source, plan, dtypes, n_rows, batch_rows),
+            functools.partial(_summarise, source, plan, dtypes, n_rows, batch_rows, cut),
         )
         summaries = {
             name: functools.reduce(merge_summaries, (part[name] for part in parts))
@@ -207,7 +229,7 @@ def _run(
         summarised = time.perf_counter()
         rows = _flip_rows(features, source.dtypes(features)) if _wants_flip_test(plan) else None
         counted = _map(
-            context, units, functools.partial(_count, source, rules, plan, rows, batch_rows)
+            context, units, functools.partial(_count, source, rules, plan, rows, batch_rows, cut)
         )
         totals = functools.reduce(Totals.merge, (c[0] for c in counted))
     except (Unsupported, TooManyValues) as exc:
@@ -216,11 +238,12 @@ def _run(
     if rows is not None:
         flips = _flips(rules, rows, [c[1] for c in counted if c[1] is not None])
     log.info(
-        "Spark bias counts over %d rows in %d task(s) (summaries %.2fs, counts %.2fs)",
+        "Spark bias counts over %d rows in %d task(s) (summaries %.2fs, counts %.2fs)%s",
         n_rows,
         len(units),
         summarised - started,
         time.perf_counter() - summarised,
+        f" for segment {cut[0].name!r} of {cut[0].segmentation.path}" if cut else "",
     )
     return finish_sections(plan, rules, totals, flips, collect)
 
@@ -232,16 +255,42 @@ def _file_facts(source: StreamSource, names: Sequence[str], batch_rows: int, uni
     return source.file_facts(unit[0], names, batch_rows)
 
 
+#: ``segment_config``: the segment whose rows a task keeps, and its column's name.
+Cut = tuple[SegmentRows, str]
+
+
+def _batches(
+    source: StreamSource, unit: Unit, names: Sequence[str], batch_rows: int, cut: Cut | None
+) -> Iterator[pd.DataFrame]:
+    """The piece's record batches, cut to the segment's rows when ``cut`` is given."""
+    if cut is None:
+        yield from source.unit_batches(unit, names, batch_rows)
+        return
+    rows, column = cut
+    for batch in source.unit_batches(unit, list(dict.fromkeys([*names, column])), batch_rows):
+        mask = rows.mask(batch[column])
+        if mask.any():
+            yield batch.loc[mask, list(names)].reset_index(drop=True)
+
+
+def _count_segment(source: StreamSource, cut: Cut, batch_rows: int, unit: Unit) -> int:
+    rows, column = cut
+    return sum(
+        int(rows.mask(b[column]).sum()) for b in source.unit_batches(unit, [column], batch_rows)
+    )
+
+
 def _summarise(
     source: StreamSource,
     plan: ColumnPlan,
     dtypes: dict[str, Any],
     n_rows: int,
     batch_rows: int,
+    cut: Cut | None,
     unit: Unit,
 ) -> dict[str, ColumnSummary]:
     summaries = new_summaries(plan, dtypes, n_rows)
-    for batch in source.unit_batches(unit, plan.names, batch_rows):
+    for batch in _batches(source, unit, plan.names, batch_rows, cut):
         update_summaries(summaries, batch)
     return summaries
 
@@ -252,16 +301,17 @@ def _count(
     plan: ColumnPlan,
     rows: _FlipRows | None,
     batch_rows: int,
+    cut: Cut | None,
     unit: Unit,
 ) -> tuple[Totals, _FlipPart | None]:
     if rows is None:
-        return count_batches(rules, source.unit_batches(unit, plan.names, batch_rows)), None
+        return count_batches(rules, _batches(source, unit, plan.names, batch_rows, cut)), None
     names = list(dict.fromkeys([*plan.names, *rows.numeric]))
     parts: list[_FlipPart] = []
 
     def read() -> Iterator[pd.DataFrame]:
         # FT's rows come from the batches that are counted: one read of the piece
-        for batch in source.unit_batches(unit, names, batch_rows):
+        for batch in _batches(source, unit, names, batch_rows, cut):
             parts.append(_flip_part(rules, rows, batch))
             yield batch
 
