@@ -10,50 +10,23 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import openclarify
+from tests.sample_server import serve_sample
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_configs" / "local_model_server"
 DATA = ROOT / "sample_configs" / "post_training_predicted_label_csv" / "loans_scored.csv"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture()
 def server() -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, str(SAMPLE / "serve.py"), "--port", str(port)], stdout=subprocess.PIPE
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"{url}/ping", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.05)
+    with serve_sample(SAMPLE) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        assert process.stdout is not None
-        process.stdout.close()
 
 
 def test_sample_through_the_model_server_equals_precomputed_predictions(

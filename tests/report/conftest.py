@@ -6,11 +6,6 @@ import json
 import logging
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -26,6 +21,7 @@ from openclarify.config import load_config
 from openclarify.data.table import load_bias_table
 from openclarify.report import ReportStats, compute_report_stats, write_reports
 from openclarify.results import dumps_analysis
+from tests.sample_server import serve_sample
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_configs"
@@ -60,34 +56,11 @@ def require_binary(name: str) -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def model_server() -> Iterator[str]:
     """``sample_configs/local_model_server/serve.py`` on a free port."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, str(SAMPLES / "local_model_server" / "serve.py"), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                with urllib.request.urlopen(f"{url}/ping", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.05)
+    with serve_sample(SAMPLES / "local_model_server") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def case_config(case: str, server: str | None = None) -> dict[str, Any]:

@@ -12,9 +12,6 @@ import json
 import logging
 import re
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,37 +22,23 @@ from nbclient import NotebookClient
 import openclarify
 from openclarify.outputs import write_outputs
 from openclarify.report.content import TOP_TOKENS
+from tests.sample_server import serve_sample
 
-from .conftest import SAMPLES, _free_port, parse_page, png_is_not_blank, require_binary
+from .conftest import SAMPLES, parse_page, png_is_not_blank, require_binary
 
 CASE = SAMPLES / "text_reviews"
 
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, str(CASE / "serve.py"), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(200):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.05)
+    with serve_sample(CASE) as url:
         config = json.loads((CASE / "analysis_config.json").read_text())
-        config["predictor"]["openclarify"]["endpoint_url"] = f"http://127.0.0.1:{port}"
+        config["predictor"]["openclarify"]["endpoint_url"] = url
         folder = tmp_path_factory.mktemp("text_reviews")
         result = openclarify.analyze(config, CASE / "reviews.csv")
         done = write_outputs(result, folder, log=logging.getLogger("openclarify.tests.report"))
         assert done.notes == ()
         yield folder
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _units(html: str) -> list[tuple[str, str]]:

@@ -15,11 +15,6 @@ import csv
 import importlib.util
 import io
 import json
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +23,7 @@ import pytest
 
 import openclarify
 from openclarify.errors import ConfigError, DatasetError, PredictorError
+from tests.sample_server import serve_sample
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = ROOT / "sample_configs" / "text_reviews"
@@ -41,33 +37,10 @@ serve = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(serve)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, str(SAMPLE / "serve.py"), "--port", str(port)], stdout=subprocess.PIPE
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"{url}/ping", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.05)
+    with serve_sample(SAMPLE) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        assert process.stdout is not None
-        process.stdout.close()
 
 
 def sample_config(url: str, **shap: Any) -> dict[str, Any]:
