@@ -14,8 +14,6 @@
   and a linear forecaster (``tests/explain/asymmetric/forecaster.py``) for the time-series ones;
 * explanations equal the reference's where a release wrote the same SHAP / PDP settings;
 * one config per release also runs through the container entry point.
-
-Configs for features openclarify does not build yet are strict xfails naming the key.
 """
 
 from __future__ import annotations
@@ -48,8 +46,6 @@ REFERENCE: str = MANIFEST["reference"]
 RELEASES: dict[str, Any] = MANIFEST["releases"]
 ALL = [(version, name) for version, release in RELEASES.items() for name in release["cases"]]
 
-#: Keys whose feature is not built yet: the config is refused with this message.
-NOT_BUILT = {}
 
 BIAS_SECTIONS = ("pre_training_bias_metrics", "post_training_bias_metrics")
 METHOD_SECTIONS = {
@@ -73,22 +69,6 @@ def config(version: str, name: str) -> dict[str, Any]:
     return loaded
 
 
-def not_built(cfg: dict[str, Any]) -> str | None:
-    """The refusal message of a config that needs a feature not built yet."""
-    for key, message in NOT_BUILT.items():
-        if key in cfg:
-            return message
-    return None
-
-
-def _param(version: str, name: str) -> Any:
-    reason = not_built(config(version, name))
-    if reason is None:
-        return pytest.param(version, name, id=f"{version}/{name}")
-    xfail = pytest.mark.xfail(strict=True, raises=openclarify.ConfigError, reason=reason)
-    return pytest.param(version, name, id=f"{version}/{name}", marks=[xfail])
-
-
 def _is_bias(cfg: dict[str, Any]) -> bool:
     return any(f"{stage}_training_bias" in cfg["methods"] for stage in ("pre", "post"))
 
@@ -104,9 +84,7 @@ def _same_explain_settings(version: str, name: str) -> bool:
 
 
 BIAS_CASES = [
-    pytest.param(v, n, id=f"{v}/{n}")
-    for v, n in ALL
-    if v != REFERENCE and _is_bias(config(v, n)) and not not_built(config(v, n))
+    pytest.param(v, n, id=f"{v}/{n}") for v, n in ALL if v != REFERENCE and _is_bias(config(v, n))
 ]
 EXPLAIN_CASES = [pytest.param(v, n, id=f"{v}/{n}") for v, n in ALL if _same_explain_settings(v, n)]
 
@@ -251,19 +229,13 @@ def test_generations_span_v2_and_v3() -> None:
         assert case(version, name)["call"].startswith(f"processor.{case(version, name)['method']}(")
 
 
-@pytest.mark.parametrize(("version", "name"), [_param(v, n) for v, n in ALL])
+@pytest.mark.parametrize(("version", "name"), [pytest.param(v, n, id=f"{v}/{n}") for v, n in ALL])
 def test_config_runs_unchanged(version: str, name: str, models: dict[str, str]) -> None:
     original = config(version, name)
     cfg = offline(version, name, models)
     if "predictor" in cfg:
         cfg["predictor"].pop("openclarify", None)
     assert cfg == original  # the one change a user makes to run offline
-    reason = not_built(original)
-    if reason is not None:
-        with pytest.raises(openclarify.ConfigError) as refused:
-            analysis(version, name, models)
-        assert reason in str(refused.value)
-        raise refused.value
     result = analysis(version, name, models)
     for method, section in METHOD_SECTIONS.items():
         if method not in original["methods"]:
