@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import IO
 
-__all__ = ["LOG_SECONDS", "MIN_SECONDS", "TextBar", "Tracker", "report", "shown"]
+__all__ = ["LOG_SECONDS", "MIN_SECONDS", "TextBar", "Tracker", "listening", "report", "shown"]
 
 #: Seconds between two redraws of the bar.
 MIN_SECONDS = 0.25
@@ -168,9 +168,22 @@ def shown(enabled: bool | None = None, stream: IO[str] | None = None) -> Iterato
         yield
         return
     bar = TextBar(stream if stream is not None else sys.stderr)
-    token = _LISTENER.set(bar.update)
+    try:
+        with listening(bar.update):
+            yield
+    finally:
+        bar.close()
+
+
+@contextlib.contextmanager
+def listening(listener: Callable[[str, int, int], None]) -> Iterator[None]:
+    """Send the progress reported inside the block to ``listener(task, done, total)``.
+
+    What :func:`shown` uses for its bar; another display (a widget, a test's
+    record) plugs in the same way.  Replaces an outer listener for the block.
+    """
+    token = _LISTENER.set(listener)
     try:
         yield
     finally:
         _LISTENER.reset(token)
-        bar.close()
