@@ -169,7 +169,6 @@ def _lab(work: Path, endpoint_url: str, bucket: str, dataset: Path) -> None:
     import boto3
     import pandas as pd
     import sagemaker
-
     from sagemaker.processing import ProcessingJob
 
     # the lab's sagemaker.Session(): clarify.Session also describes in-process jobs
