@@ -137,7 +137,9 @@ def test_the_bootstrap_reports_each_facet_group_and_changes_no_byte(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     raw, data, folder = _opted("multiple_facets")
-    plain = dumps_analysis(openclarify.analyze(copy.deepcopy(raw), data, config_dir=folder).to_dict())
+    plain = dumps_analysis(
+        openclarify.analyze(copy.deepcopy(raw), data, config_dir=folder).to_dict()
+    )
     recorder = Recorder()
     with caplog.at_level(logging.INFO, logger="openclarify"), progress.listening(recorder):
         result = openclarify.analyze(copy.deepcopy(raw), data, config_dir=folder)
