@@ -278,3 +278,13 @@ def test_image_shap_reports_each_image_and_writes_the_same_files(tmp_path: Path)
     assert names == sorted(p.name for p in (tmp_path / "shown").iterdir())
     for name in names:
         assert (tmp_path / "shown" / name).read_bytes() == (tmp_path / "quiet" / name).read_bytes()
+
+
+def test_a_task_with_nothing_to_do_shows_and_logs_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    recorder = Recorder()
+    with caplog.at_level(logging.INFO, logger="openclarify"), progress.listening(recorder):
+        progress.Tracker("Bootstrap", 0, "facet groups").update(0)
+    assert recorder.seen == {}
+    assert caplog.messages == []

@@ -72,7 +72,7 @@ class Tracker:
     task:
         What runs (``"SHAP"``, ``"PDP"``, ``"Spark bias counts"``).
     total:
-        Units in all (``≥ 0``; 0 reports complete at once).
+        Units in all (``≥ 0``; with 0 nothing is shown or logged).
     unit:
         What is counted, plural (``"records"``, ``"tasks"``).
     log:
@@ -101,6 +101,8 @@ class Tracker:
 
     def update(self, done: int, detail: str = "") -> None:
         """``done`` of ``total`` units are complete; ``detail`` ends the log line (``", …"``)."""
+        if self.total <= 0:
+            return  # nothing to do: no bar, no line
         done = min(done, self.total)
         report(f"{self.task} {self.unit}", done, self.total)
         now = self.clock()

@@ -104,5 +104,5 @@ def test_a_spark_job_draws_its_bar_logs_its_lines_and_writes_the_same_bytes(
     assert (tmp_path / "shown" / "analysis.json").read_bytes() == quiet
     bar = terminal.getvalue()
     assert "Spark SHAP tasks: [" in bar
-    assert len(re.findall(r"Spark PDP of \w+ tasks: \[#+\] 100%  (\d+) of \1\n", bar)) == 2
+    assert len(re.findall(r"Spark PDP \(\w+\) tasks: \[#+\] 100%  (\d+) of \1\n", bar)) == 2
     assert re.search(r"Spark SHAP: (\d+) of \1 tasks \(100%\)", caplog.text)

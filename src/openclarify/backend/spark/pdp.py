@@ -134,7 +134,7 @@ def _pdp_feature(
         DEFAULT_MAX_ROWS_PER_CALL,
     )
     parts = []
-    scored = _map(context, slices, functools.partial(_pdp_scores, task), f"Spark PDP of {feature}")
+    scored = _map(context, slices, functools.partial(_pdp_scores, task), f"Spark PDP ({feature})")
     for status, value in scored:
         if status == "error":
             raise ValueError(value)
