@@ -38,9 +38,19 @@ The role, instance type and count, volume, KMS keys, network and tags are
 accepted and not used (nothing is provisioned).  ``wait`` and ``logs`` are
 accepted; the job always runs to completion before the call returns, and
 ``processor.latest_job`` describes it (``job_name``, ``wait()``, ``describe()``,
-``outputs``).  ``sagemaker.processing.ProcessingJob.from_processing_name`` asks
-the SageMaker API about a job, which does not know in-process jobs: use
-``processor.latest_job``.
+``outputs``).
+
+``sagemaker.processing.ProcessingJob.from_processing_name(sagemaker_session,
+name)`` calls ``sagemaker_session.describe_processing_job(job_name=name)``, which a
+``sagemaker.Session`` sends to the SageMaker API (boto3's
+``describe_processing_job``): the API knows no job that ran in this process, and
+answering for it would take patching boto3 or a fake SageMaker server.  Instead,
+:class:`Session` is a ``sagemaker.Session`` whose ``sagemaker_client`` answers
+``DescribeProcessingJob`` for the in-process runs of this process (the SDK's
+constructor argument for its client, as its own local mode uses it) and passes
+every other call, and every other job name, to the boto3 client.  With
+``sess = clarify.Session()``, ``ProcessingJob.from_processing_name(sess,
+name)`` and its ``describe()`` and ``wait()`` work offline.
 
 Needs the SageMaker Python SDK: ``pip install 'openclarify[sdk]'``; without it,
 importing this module raises an ImportError that says so.
@@ -67,6 +77,7 @@ try:
         SHAPConfig,
         _AnalysisConfigGenerator,
     )
+    from sagemaker.session import Session as _SdkSession
 except ImportError as exc:  # pragma: no cover - exercised in the main environment's tests
     raise ImportError(
         "openclarify.clarify needs the SageMaker Python SDK (the 'sagemaker' package), "
@@ -86,6 +97,7 @@ __all__ = [
     "ProcessingRun",
     "SHAPConfig",
     "SageMakerClarifyProcessor",
+    "Session",
 ]
 
 log = logging.getLogger("openclarify")
@@ -140,6 +152,58 @@ class ProcessingRun:
                 ]
             },
         }
+
+
+#: ``DescribeProcessingJob`` answers of this process's in-process runs, by job name
+#: (the description only: a run's result can be large and is not kept here).
+_DESCRIBED: dict[str, dict[str, Any]] = {}
+
+
+class _InProcessJobsClient:
+    """A SageMaker client: this process's in-process runs, else the wrapped boto3 client."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def describe_processing_job(
+        self,
+        ProcessingJobName: str,  # boto3's parameter name
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        described = _DESCRIBED.get(ProcessingJobName)
+        if described is None:
+            return dict(
+                self._client.describe_processing_job(ProcessingJobName=ProcessingJobName, **kwargs)
+            )
+        return json.loads(json.dumps(described))  # a copy the caller may change
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+class Session(_SdkSession):
+    """``sagemaker.Session`` that also knows the in-process runs of this process.
+
+    Takes the SDK's arguments.  Its ``sagemaker_client`` answers
+    ``describe_processing_job`` for a job this process ran (the same dict as
+    ``processor.latest_job.describe()``: status ``Completed``, the output path) and
+    sends everything else to the boto3 client the SDK made or was given, so real
+    jobs are described by the SageMaker API as before.  ``logs_for_processing_job``
+    of an in-process run has nothing to fetch: its log lines went to this process's
+    ``openclarify`` logger while it ran.
+    """
+
+    sagemaker_client: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sagemaker_client = _InProcessJobsClient(self.sagemaker_client)
+
+    def logs_for_processing_job(self, job_name: str, wait: bool = False, poll: int = 10) -> None:
+        if job_name not in _DESCRIBED:
+            super().logs_for_processing_job(job_name, wait=wait, poll=poll)
+            return
+        log.info("%s ran in this process: its log lines are above, no CloudWatch stream", job_name)
 
 
 class SageMakerClarifyProcessor:
@@ -344,4 +408,5 @@ class SageMakerClarifyProcessor:
             result = write_outputs(result, folder, log)
         log.info("Wrote %s to %s", ANALYSIS_FILE, output)
         self.latest_job = ProcessingRun(job_name, analysis_config, output, result)
+        _DESCRIBED[job_name] = self.latest_job.describe()
         return result

@@ -14,10 +14,15 @@ environment). Three things are written under ``WORK``:
 * ``explain/``: ``run_explainability`` with ``SHAPConfig`` and ``PDPConfig`` and a live
   model (``model=``), and ``generated.json``;
 * ``lab/<run>/``: with ``--endpoint-url``, the public lab's calls on S3 (moto), unchanged
-  but for the import: upload under ``bias/unbalanced/``, ``run_pre_training_bias(...,
-  wait=False, logs=False)``, ``latest_job.wait(logs=False)``, then balance with
+  but for the import and ``clarify.Session`` for ``sagemaker.Session``: upload under
+  ``bias/unbalanced/``, ``run_pre_training_bias(..., wait=False, logs=False)``,
+  ``ProcessingJob.from_processing_name(...).wait(logs=False)``, then balance with
   ``groupby(...).sample(n=smallest)`` and repeat under ``bias/balanced/``; the output
-  prefix's keys in ``keys.json``.
+  prefix's keys in ``keys.json``;
+* ``from_processing_name.json``: with ``--from-processing-name``, what
+  ``ProcessingJob.from_processing_name`` gives for an in-process run through
+  ``clarify.Session``, and what it does for another name and with the SDK's own
+  ``sagemaker.Session``.
 """
 
 from __future__ import annotations
@@ -160,12 +165,15 @@ def _explain(work: Path) -> None:
 
 
 def _lab(work: Path, endpoint_url: str, bucket: str, dataset: Path) -> None:
-    """The lab's cells, in order; only the import differs."""
+    """The lab's cells, in order; only the import and the Session class differ."""
     import boto3
     import pandas as pd
     import sagemaker
+    from sagemaker.processing import ProcessingJob
 
-    sess = sagemaker.Session(boto_session=boto3.Session(), default_bucket=bucket)
+    # the lab's sagemaker.Session(): clarify.Session also describes in-process jobs
+    sess = clarify.Session(boto_session=boto3.Session(), default_bucket=bucket)
+    assert isinstance(sess, sagemaker.Session)
     role = ROLE
     s3 = boto3.client("s3", endpoint_url=endpoint_url)
 
@@ -199,7 +207,9 @@ def _lab(work: Path, endpoint_url: str, bucket: str, dataset: Path) -> None:
             wait=False,
             logs=False,
         )
-        running_processor = clarify_processor.latest_job
+        running_processor = ProcessingJob.from_processing_name(
+            processing_job_name=clarify_processor.latest_job.job_name, sagemaker_session=sess
+        )
         running_processor.wait(logs=False)
         prefix = f"bias/generated_bias_report/{run}/"
         keys = sorted(
@@ -215,8 +225,63 @@ def _lab(work: Path, endpoint_url: str, bucket: str, dataset: Path) -> None:
         (folder / "status.txt").write_text(running_processor.describe()["ProcessingJobStatus"])
 
 
+def _from_processing_name(work: Path) -> None:
+    """``ProcessingJob.from_processing_name`` of an in-process run, and of other names.
+
+    ``AWS_ENDPOINT_URL_SAGEMAKER`` is a closed port (set by the test): whatever
+    reaches the SageMaker API fails at once instead of reaching AWS.
+    """
+    import sagemaker
+    from botocore.exceptions import BotoCoreError, ClientError
+    from sagemaker.processing import ProcessingJob
+
+    data = work / "data.csv"
+    data.write_text("y,g,x\n" + "".join(f"{i % 2},{'ab'[i % 3 == 0]},{i}\n" for i in range(30)))
+    processor = clarify.SageMakerClarifyProcessor(
+        role=ROLE, instance_count=1, instance_type="ml.m5.large"
+    )
+    processor.run_pre_training_bias(
+        data_config=clarify.DataConfig(
+            s3_data_input_path=str(data),
+            s3_output_path=str(work / "output"),
+            label="y",
+            headers=["y", "g", "x"],
+            dataset_type="text/csv",
+        ),
+        data_bias_config=clarify.BiasConfig(label_values_or_threshold=[1], facet_name="g"),
+        methods=["CI"],
+        wait=False,
+        logs=False,
+    )
+    assert processor.latest_job is not None
+    name = processor.latest_job.job_name
+    sess = clarify.Session()
+    job = ProcessingJob.from_processing_name(sagemaker_session=sess, processing_job_name=name)
+    job.wait(logs=False)
+    job.wait(logs=True)
+    out: dict[str, Any] = {
+        "job_name": job.job_name,
+        "latest_job": name,
+        "describe": job.describe(),
+        "latest_describe": processor.latest_job.describe(),
+        "outputs": [(o.output_name, o.source, o.destination) for o in job.outputs],
+    }
+    for key, session in (("unknown_name", sess), ("sdk_session", sagemaker.Session())):
+        which = "not-run-in-this-process" if key == "unknown_name" else name
+        try:
+            ProcessingJob.from_processing_name(sagemaker_session=session, processing_job_name=which)
+        except (BotoCoreError, ClientError) as exc:
+            out[key] = type(exc).__name__
+        else:
+            out[key] = "answered"
+    (work / "from_processing_name.json").write_text(json.dumps(out))
+
+
 def main(argv: list[str]) -> int:
     work = Path(argv[0])
+    if "--from-processing-name" in argv:
+        _from_processing_name(work)
+        return 0
     if "--endpoint-url" in argv:
         endpoint = argv[argv.index("--endpoint-url") + 1]
         bucket = argv[argv.index("--bucket") + 1]

@@ -188,3 +188,32 @@ def test_without_the_sdk_the_error_names_the_extra() -> None:
         pytest.skip("the SDK is installed in this environment")
     with pytest.raises(ImportError, match=r"pip install 'openclarify\[sdk\]'"):
         import openclarify.clarify  # noqa: F401
+
+
+@pytest.mark.slow  # the SDK's venv: a few seconds to import the SDK
+def test_from_processing_name_describes_an_in_process_run_through_clarify_session(
+    tmp_path: Path,
+) -> None:
+    from tests.unreachable import closed_port_url
+
+    # anything that reaches the SageMaker API fails at once (a closed port, one attempt)
+    _drive(
+        tmp_path,
+        "--from-processing-name",
+        AWS_ENDPOINT_URL_SAGEMAKER=closed_port_url(),
+        AWS_MAX_ATTEMPTS="1",
+    )
+    got = json.loads((tmp_path / "from_processing_name.json").read_text())
+    assert got["job_name"] == got["latest_job"]
+    assert got["job_name"].startswith("Clarify-Pretraining-Bias-")
+    # the SDK's ProcessingJob, built from our answer, describes what latest_job does
+    assert got["describe"] == got["latest_describe"]
+    assert got["describe"]["ProcessingJobStatus"] == "Completed"
+    assert got["outputs"] == [
+        ["analysis_result", "/opt/ml/processing/output", str(tmp_path / "output")]
+    ]
+    assert (tmp_path / "output" / "analysis.json").is_file()
+    # another name goes to the SageMaker API, and so does the SDK's own Session: no answer
+    # is made up for a job that did not run here
+    assert got["unknown_name"] == "EndpointConnectionError"
+    assert got["sdk_session"] == "EndpointConnectionError"

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from ..progress import Tracker
 from ..results import BiasSection, FacetGroupResult, json_value
 from .counts import ConfusionCounts, GroupedCounts
 from .registry import MetricSpec
@@ -252,7 +253,10 @@ def beyond_section(
     }
     per_stage: dict[str, dict[str, list[Any]]] = {stage: {} for stage in specs}
     performance: dict[str, list[Any]] = {}
-    for group in counted:
+    resamples = settings.setting("resamples")
+    tracker = Tracker("Bootstrap", len(counted), "facet groups")
+    tracker.update(0, f", {resamples} resamples each")
+    for done, group in enumerate(counted, start=1):
         draws = _draws(group, all_specs if want_uncertainty else [], settings)
         if want_uncertainty:
             for stage, stage_specs in specs.items():
@@ -274,6 +278,7 @@ def beyond_section(
                 per_stage[stage].setdefault(group.facet, []).append(record)
         if want_performance:
             performance.setdefault(group.facet, []).append(_performance(group, draws, level))
+        tracker.update(done, f", {resamples} resamples each")
     interval_settings = {
         "method": INTERVAL_METHOD,
         "confidence_level": level,

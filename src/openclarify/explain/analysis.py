@@ -37,8 +37,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
+from ..progress import Tracker
 from .aggregate import aggregate
-from .pdp import partial_dependence
+from .pdp import partial_dependence, pdp_grid
 from .shap_values import (
     ScoreFn,
     ShapExplanation,
@@ -94,12 +95,28 @@ def partial_dependence_plots(
     labels = output_labels(n_outputs, label_headers)
     plots = []
     started = time.monotonic()
-    for name in chosen:
+    grids = [pdp_grid(features[name], grid_resolution) for name in chosen]
+    n = len(features)
+    tracker = Tracker("PDP", sum(len(values) * n for _, values, _ in grids), "model rows", log=log)
+    tracker.update(0)
+    scored = 0  # model rows of the features done
+    for name, grid in zip(chosen, grids, strict=True):
+
+        def progress(rows: int, before: int = scored) -> None:
+            tracker.update(before + rows)
+
         plots.append(
             partial_dependence(
-                scores, features, name, grid_resolution=grid_resolution, label_headers=labels
+                scores,
+                features,
+                name,
+                grid_resolution=grid_resolution,
+                label_headers=labels,
+                grid=grid,
+                progress=progress,
             )
         )
+        scored += len(grid[1]) * n
     log.info(
         "PDP for %d feature(s) over %d rows took %.2fs",
         len(chosen),

@@ -44,6 +44,7 @@ __all__ = [
     "detect_data_type",
     "is_free_text",
     "partial_dependence",
+    "pdp_grid",
 ]
 
 #: ``predict(frame[rows, columns]) -> scores[rows, K]`` (a 1-D result is read as K = 1).
@@ -162,6 +163,21 @@ def _categorical_grid(column: pd.Series) -> tuple[list[Any], list[float]]:
     return grid, shares
 
 
+def pdp_grid(column: pd.Series, grid_resolution: int) -> tuple[str, list[Any], list[float]]:
+    """``(data_type, grid values, data_distribution)`` of one column, as :func:`partial_dependence` uses.
+
+    The rules are those of :func:`partial_dependence`; a ``"free_text"`` column has an
+    empty grid.  Computing the grids first tells how many model rows a PDP needs
+    (``len(grid) × rows`` per feature) before any is scored.
+    """
+    data_type = detect_data_type(column)
+    if data_type == "free_text":
+        return data_type, [], []
+    if data_type == "numerical":
+        return (data_type, *_numeric_grid(column, int(grid_resolution)))
+    return (data_type, *_categorical_grid(column))
+
+
 def _replacement(column: pd.Series, grid: Sequence[Any], data_type: str) -> pd.Series:
     """The grid as a Series whose dtype the model can take in place of ``column``."""
     if data_type == "numerical":
@@ -197,6 +213,8 @@ def partial_dependence(
     grid_resolution: int,
     label_headers: Sequence[str],
     max_rows_per_call: int = DEFAULT_MAX_ROWS_PER_CALL,
+    grid: tuple[str, list[Any], list[float]] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Partial dependence of every model output on one feature (one §4.4 object).
 
@@ -237,6 +255,12 @@ def partial_dependence(
         One name per model output; ``len(label_headers)`` must equal ``K``.
     max_rows_per_call : int, default 1,000,000
         Row budget for one ``predict`` call (``≥ 1``).
+    grid : tuple, optional
+        ``pdp_grid(features[feature], grid_resolution)`` when the caller computed it
+        already (it is not computed twice).
+    progress : callable, optional
+        ``progress(rows_done)`` after every ``predict`` call: synthetic rows scored
+        so far, up to ``len(grid) × len(features)``.
 
     Returns
     -------
@@ -265,31 +289,25 @@ def partial_dependence(
         raise KeyError(f"PDP feature {feature!r} is not a column of the dataset")
 
     column = features[feature]
-    data_type = detect_data_type(column)
+    data_type, values, shares = grid if grid is not None else pdp_grid(column, grid_resolution)
     if data_type == "free_text":
         return {"feature_name": feature, "data_type": "free_text", "error": FREE_TEXT_ERROR}
 
-    grid: list[Any]
-    if data_type == "numerical":
-        grid, shares = _numeric_grid(column, int(grid_resolution))
-    else:
-        grid, shares = _categorical_grid(column)
-
     headers = [str(h) for h in label_headers]
-    n, g_count = len(features), len(grid)
+    n, g_count = len(features), len(values)
     if n == 0 or g_count == 0:
         # Nothing to vary or average over: an empty curve per label, no model call.
         return {
             "feature_name": feature,
             "data_type": data_type,
-            "feature_values": grid,
+            "feature_values": values,
             "data_distribution": shares,
             "model_predictions": [[] for _ in headers],
             "label_headers": headers,
         }
 
     base = features.reset_index(drop=True)
-    replacement = _replacement(column, grid, data_type)
+    replacement = _replacement(column, values, data_type)
     col_pos = features.columns.get_loc(feature)
     sums: NDArray[np.float64] | None = None
     total = g_count * n
@@ -319,12 +337,14 @@ def partial_dependence(
         # Grid indices within a chunk are sorted, so bincount sums each copy's rows.
         for k in range(sums.shape[1]):
             sums[:, k] += np.bincount(g_idx, weights=scores[:, k], minlength=g_count)
+        if progress is not None:
+            progress(int(t[-1]) + 1)
     assert sums is not None  # total > 0, so the loop ran
     means = sums / n
     return {
         "feature_name": feature,
         "data_type": data_type,
-        "feature_values": grid,
+        "feature_values": values,
         "data_distribution": shares,
         "model_predictions": [[float(v) for v in means[:, k]] for k in range(means.shape[1])],
         "label_headers": headers,

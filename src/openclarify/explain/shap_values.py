@@ -18,16 +18,13 @@ from numpy.typing import NDArray
 
 from ..errors import ConfigError, PredictorError
 from ..limits import check_shap_fits
-from ..progress import report as report_progress
+from ..progress import Tracker
 from .aggregate import aggregate
 from .kernel_shap import DEFAULT_MAX_BATCH_ROWS, default_num_samples, explain
 from .tabular import TabularCodec
 
 #: ``scores(frame) -> float64[rows, K]``: the model's explained outputs.
 ScoreFn = Callable[[pd.DataFrame], NDArray[np.float64]]
-
-#: Seconds between SHAP progress lines.
-PROGRESS_SECONDS = 10.0
 
 _log = logging.getLogger("openclarify")
 
@@ -256,20 +253,10 @@ def explain_records(
         len(background),
     )
     started = time.monotonic()
-    last = [started]
+    tracker = Tracker("SHAP", n, "records", log=log)
 
     def progress(done: int, model_rows: int) -> None:
-        report_progress("SHAP records", done, n)  # a bar when someone watches (progress.py)
-        now = time.monotonic()
-        if now - last[0] >= PROGRESS_SECONDS or done == n:
-            last[0] = now
-            log.info(
-                "SHAP: %d of %d records explained, %d model rows evaluated, %.1fs",
-                done,
-                n,
-                model_rows,
-                now - started,
-            )
+        tracker.update(done, f", {model_rows} model rows evaluated")
 
     result = explain(
         predict,

@@ -70,6 +70,7 @@ def spark_asymmetric(
         spark.sparkContext,
         [[r for plan in chunk for r in plan.records] for chunk in parts],
         functools.partial(_forecast_part, _ForecastTask(config)),
+        "Spark asymmetric Shapley values",
     )
     widths = sorted({values.shape[1] for values in forecasts})
     if len(widths) > 1:

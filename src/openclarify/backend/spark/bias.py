@@ -197,6 +197,7 @@ def _run(
                 context,
                 files,
                 functools.partial(_file_facts, source, settled, batch_rows),
+                "Spark dtype pass",
             )
             source.settle_file_facts(found, settled)
         else:
@@ -209,7 +210,12 @@ def _run(
         require_scalars(plan, source)
         if cut is not None:
             n_rows = sum(
-                _map(context, units, functools.partial(_count_segment, source, cut, batch_rows))
+                _map(
+                    context,
+                    units,
+                    functools.partial(_count_segment, source, cut, batch_rows),
+                    "Spark segment rows",
+                )
             )
             if on_count is not None:
                 on_count(n_rows)
@@ -220,6 +226,7 @@ def _run(
             context,
             units,
             functools.partial(_summarise, source, plan, dtypes, n_rows, batch_rows, cut),
+            "Spark summary pass",
         )
         summaries = {
             name: functools.reduce(merge_summaries, (part[name] for part in parts))
@@ -229,7 +236,10 @@ def _run(
         summarised = time.perf_counter()
         rows = _flip_rows(features, source.dtypes(features)) if _wants_flip_test(plan) else None
         counted = _map(
-            context, units, functools.partial(_count, source, rules, plan, rows, batch_rows, cut)
+            context,
+            units,
+            functools.partial(_count, source, rules, plan, rows, batch_rows, cut),
+            "Spark count pass",
         )
         totals = functools.reduce(Totals.merge, (c[0] for c in counted))
     except (Unsupported, TooManyValues) as exc:

@@ -110,24 +110,12 @@ def _pdp_feature(
     slices: list[pd.DataFrame],
 ) -> dict[str, Any]:
     """One ``explanations.pdp`` object, equal to :func:`~openclarify.explain.pdp.partial_dependence`'s."""
-    from ...explain.pdp import (
-        DEFAULT_MAX_ROWS_PER_CALL,
-        FREE_TEXT_ERROR,
-        _categorical_grid,
-        _numeric_grid,
-        _replacement,
-        detect_data_type,
-    )
+    from ...explain.pdp import DEFAULT_MAX_ROWS_PER_CALL, FREE_TEXT_ERROR, _replacement, pdp_grid
 
     column = features[feature]
-    data_type = detect_data_type(column)
+    data_type, grid, shares = pdp_grid(column, grid_resolution)
     if data_type == "free_text":
         return {"feature_name": feature, "data_type": "free_text", "error": FREE_TEXT_ERROR}
-    grid: list[Any]
-    if data_type == "numerical":
-        grid, shares = _numeric_grid(column, grid_resolution)
-    else:
-        grid, shares = _categorical_grid(column)
     result: dict[str, Any] = {
         "feature_name": feature,
         "data_type": data_type,
@@ -146,7 +134,8 @@ def _pdp_feature(
         DEFAULT_MAX_ROWS_PER_CALL,
     )
     parts = []
-    for status, value in _map(context, slices, functools.partial(_pdp_scores, task)):
+    scored = _map(context, slices, functools.partial(_pdp_scores, task), f"Spark PDP ({feature})")
+    for status, value in scored:
         if status == "error":
             raise ValueError(value)
         parts.append(value)

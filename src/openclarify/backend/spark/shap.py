@@ -136,7 +136,7 @@ def spark_shap(
     bounds = np.linspace(0, n, slices + 1).astype(int)
     parts = [(int(a), records[a:b]) for a, b in itertools.pairwise(bounds) if b > a]
     started = time.perf_counter()
-    results = _map(spark.sparkContext, parts, functools.partial(_explain_part, task))
+    results = _map(spark.sparkContext, parts, functools.partial(_explain_part, task), "Spark SHAP")
     phi = np.concatenate([r.phi for r in results])
     local = phi[:, positions, :]
     log.info(

@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ...data.timeseries import TimeSeriesDataset, TimeSeriesItem
+from ...progress import Tracker
 from .baseline import item_baseline
 from .orderings import (
     MAX_EXACT_BLOCK,
@@ -227,8 +228,12 @@ def explain_items(
     records_per_call:
         Records per forecaster call (items are never split across calls).
     """
+    log = log or logging.getLogger("openclarify")
+    tracker = Tracker("Asymmetric Shapley values", len(dataset.items), "items", log=log)
+    tracker.update(0)
     out: list[ItemExplanation] = []
     for chunk in chunks(plan_items(dataset, asv, records), records_per_call):
         out.extend(explain_chunk(chunk, forecaster([r for plan in chunk for r in plan.records])))
-    log_summary(out, log or logging.getLogger("openclarify"))
+        tracker.update(len(out))
+    log_summary(out, log)
     return out

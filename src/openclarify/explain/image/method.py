@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 from ...errors import ConfigError
 from ...methods import JobData, Needs
 from ...predict.images import IMAGE_DATASET
+from ...progress import report as report_progress
 from ...results import AnalysisResult, OutputFile
 from ..kernel_shap import logit
 from .detection import Detection
@@ -355,6 +356,8 @@ class ImageShapMethod:
             data.log.info(
                 "Explained image %d of %d (%s): %d segments", index + 1, len(images), item.name, m
             )
+            # the bar only: the line above is this loop's log line (an image takes seconds)
+            report_progress("SHAP images", index + 1, len(images))
         return AnalysisResult(explanations={SECTION: entries}, files=tuple(files))
 
 

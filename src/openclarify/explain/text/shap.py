@@ -40,8 +40,9 @@ from numpy.typing import NDArray
 
 from ...errors import ConfigError, DatasetError
 from ...limits import check_shap_fits
+from ...progress import Tracker
 from ..kernel_shap import DEFAULT_MAX_BATCH_ROWS, default_num_samples, explain
-from ..shap_values import PROGRESS_SECONDS, ScoreFn, _scores_checked, output_labels
+from ..shap_values import ScoreFn, _scores_checked, output_labels
 from ..tabular import TabularCodec
 from .columns import ColumnTypes
 from .masking import DEFAULT_TEXT_BASELINE, MaskableText
@@ -278,16 +279,10 @@ def explain_text_records(
         b,
     )
     started = time.monotonic()
-    last = [started]
+    tracker = Tracker("SHAP", n, "records", log=log)
 
     def progress(done: int, rows: int) -> None:
-        now = time.monotonic()
-        if now - last[0] >= PROGRESS_SECONDS or done == n:
-            last[0] = now
-            log.info(
-                "SHAP: %d of %d records explained, %d model rows evaluated, %.1fs",
-                *(done, n, rows, now - started),
-            )
+        tracker.update(done, f", {rows} model rows evaluated")
 
     result = explain(
         layout.predict(_scores_checked(scores, use_logit)),
