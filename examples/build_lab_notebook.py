@@ -32,9 +32,11 @@ The lab's flow, calls and files: upload reviews to S3, run Clarify's pre-trainin
 job, read `analysis.json`, balance the data, run again. Two changes make it run on a
 laptop with no AWS account:
 
-* **one import**: `from openclarify import clarify` instead of `from sagemaker import
-  clarify` — the SDK's own `DataConfig`, `BiasConfig`, and a `SageMakerClarifyProcessor`
-  with the same `run_*` methods that runs the analysis in this process;
+* **one import and one line**: `from openclarify import clarify` instead of `from
+  sagemaker import clarify` — the SDK's own `DataConfig`, `BiasConfig`, and a
+  `SageMakerClarifyProcessor` with the same `run_*` methods that runs the analysis in
+  this process — and `clarify.Session(...)` instead of `sagemaker.Session(...)`, so
+  that `ProcessingJob.from_processing_name` finds the run;
 * **S3 is local**: a moto server on 127.0.0.1 stands in for S3.
 
 Then the library does what the lab did by hand (`openclarify.mitigate.resample`), and
@@ -82,9 +84,10 @@ df.groupby(["product_category", "sentiment"]).size().unstack()""",
     (
         "code",
         """import boto3
-import sagemaker
+from openclarify import clarify  # was: from sagemaker import clarify
 
-sess = sagemaker.Session(default_bucket="openclarify-lab")
+# was: sagemaker.Session(); the same arguments, and it also describes in-process runs
+sess = clarify.Session(default_bucket="openclarify-lab")
 bucket = sess.default_bucket()
 boto3.client("s3").create_bucket(Bucket=bucket)  # the SDK creates it on AWS; moto starts empty
 role = "arn:aws:iam::123456789012:role/openclarify-lab"  # sagemaker.get_execution_role() on AWS
@@ -97,12 +100,10 @@ data_s3_uri_unbalanced = sess.upload_data(
 )
 data_s3_uri_unbalanced""",
     ),
-    ("markdown", "## Run the bias job — the lab's cells, one import changed"),
+    ("markdown", "## Run the bias job — the lab's cells, unchanged"),
     (
         "code",
-        """from openclarify import clarify  # was: from sagemaker import clarify
-
-bias_report_unbalanced_output_path = f"s3://{bucket}/bias/generated_bias_report/unbalanced"
+        """bias_report_unbalanced_output_path = f"s3://{bucket}/bias/generated_bias_report/unbalanced"
 
 data_config_unbalanced = clarify.DataConfig(
     s3_data_input_path=data_s3_uri_unbalanced,
@@ -133,9 +134,11 @@ run_unbalanced_bias_processing_job_name""",
     ),
     (
         "code",
-        """# The lab waits with ProcessingJob.from_processing_name(...), which asks the SageMaker
-# API; an in-process run is already done, and latest_job answers the same calls.
-running_processor = clarify_processor_unbalanced.latest_job
+        """from sagemaker.processing import ProcessingJob
+
+running_processor = ProcessingJob.from_processing_name(
+    processing_job_name=run_unbalanced_bias_processing_job_name, sagemaker_session=sess
+)
 running_processor.wait(logs=False)
 running_processor.describe()["ProcessingJobStatus"]""",
     ),
