@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .session import _refuse
-from .tasks import _map
+from .tasks import _map, blas_threads, driver_blas
 
 _log = logging.getLogger("openclarify")
 
@@ -41,6 +41,7 @@ class _ShapTask:
     seed: int
     positions: list[int] | None
     use_logit: bool
+    blas_threads: int | None
 
 
 def _explain_part(task: _ShapTask, part: tuple[int, npt.NDArray[np.float64]]) -> Any:
@@ -50,7 +51,8 @@ def _explain_part(task: _ShapTask, part: tuple[int, npt.NDArray[np.float64]]) ->
     from ...predict import open_model
 
     offset, records = part
-    with open_model(task.config, task.feature_names) as session:
+    # the fits round as on the driver (tasks.blas_threads: from about 25 players on)
+    with driver_blas(task.blas_threads), open_model(task.config, task.feature_names) as session:
         model = _scores_checked(session.scores, task.use_logit)
 
         def predict(matrix: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -130,6 +132,7 @@ def spark_shap(
         seed,
         positions if to_explain is not None else None,
         bool(shap.use_logit),
+        blas_threads(),
     )
     n = len(records)
     slices = max(1, min(n, spark.sparkContext.defaultParallelism * 4))

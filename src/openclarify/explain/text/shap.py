@@ -42,7 +42,13 @@ from numpy.typing import NDArray
 from ...errors import ConfigError, DatasetError
 from ...limits import check_shap_fits
 from ...progress import Tracker
-from ..kernel_shap import DEFAULT_MAX_BATCH_ROWS, KernelShapResult, default_num_samples, explain
+from ..kernel_shap import (
+    DEFAULT_MAX_BATCH_ROWS,
+    KernelShapResult,
+    default_num_samples,
+    explain,
+    records_per_call,
+)
 from ..shap_values import ScoreFn, _scores_checked, output_labels
 from ..tabular import TabularCodec
 from .columns import ColumnTypes
@@ -242,13 +248,6 @@ class TextPart:
     records: NDArray[np.float64]
     background: NDArray[np.float64]
 
-    def max_batch_rows(self, rows_per_call: int | None) -> int:
-        """Synthetic rows per model call: the model's own limit, within TEXT_MATRIX_BYTES."""
-        return min(
-            rows_per_call or DEFAULT_MAX_BATCH_ROWS,
-            max(1, TEXT_MATRIX_BYTES // (8 * self.layout.width)),
-        )
-
     def explain(
         self,
         scores: ScoreFn,
@@ -295,6 +294,31 @@ class TextRecords:
     @property
     def n_records(self) -> int:
         return len(self.records)
+
+    def max_batch_rows(self, rows_per_call: int | None) -> int:
+        """Synthetic rows per model call: the model's own limit, within TEXT_MATRIX_BYTES.
+
+        ``rows_per_call`` is the model session's (``None``: the estimator's default).
+        """
+        return min(
+            rows_per_call or DEFAULT_MAX_BATCH_ROWS,
+            max(1, TEXT_MATRIX_BYTES // (8 * self.layout.width)),
+        )
+
+    def records_per_call(self, *, seed: int, num_samples: int | None, max_batch_rows: int) -> int:
+        """Records of one model call when the whole dataset is explained (``chunk_rows``).
+
+        Parts cut at multiples of it and explained with it as ``chunk_rows``
+        send the model exactly the calls of the whole dataset, row for row.
+        """
+        return records_per_call(
+            self.records,
+            self.background,
+            seed=seed,
+            num_samples=num_samples,
+            max_batch_rows=max_batch_rows,
+            features_to_explain=list(range(1, self.layout.width)),
+        )
 
     def part(self, lo: int, hi: int) -> TextPart:
         """Records ``lo:hi`` with their texts only (:class:`TextPart`)."""
@@ -441,13 +465,12 @@ def explain_text_records(
     def progress(done: int, rows: int) -> None:
         tracker.update(done, f", {rows} model rows evaluated")
 
-    whole = laid_out.part(0, n)
-    result = whole.explain(
+    result = laid_out.part(0, n).explain(
         scores,
         num_samples=num_samples,
         seed=seed,
         use_logit=use_logit,
-        max_batch_rows=whole.max_batch_rows(max_batch_rows),
+        max_batch_rows=laid_out.max_batch_rows(max_batch_rows),
         chunk_rows=chunk_rows,
         progress=progress,
     )
