@@ -162,3 +162,17 @@ def test_shadow_endpoints_are_refused_naming_the_backend(spark: Any, tmp_path: P
         openclarify.analyze(config, data, backend="spark")
     assert caught.value.where == "--backend"
     assert "shadow endpoint ($.predictor.model_name)" in str(caught.value)
+
+
+def test_a_lent_model_is_refused_naming_the_backend(tmp_path: Path) -> None:
+    # an object lent to the job lives in the driver's process only; tasks run in others
+    from openclarify.predict.inprocess import lent_model
+
+    config, data = _setup(tmp_path, CASES["token_seed_3"])
+    with lent_model(batch_sized_review_model) as path:
+        config["predictor"]["openclarify"] = {"model_path": path, "allow_code_execution": True}
+        with pytest.raises(ConfigError) as caught:
+            openclarify.analyze(config, data, backend="spark")
+    assert caught.value.where == "--backend"
+    assert "exists only in this process" in str(caught.value)
+    assert "joblib.dump" in str(caught.value)

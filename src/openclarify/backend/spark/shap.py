@@ -26,6 +26,14 @@ def why_no_spark_shap(config: Any) -> str | None:
     if predictor is not None and predictor.model_name is not None and not local:
         # every task would create (and delete) its own shadow endpoint
         return "a shadow endpoint ($.predictor.model_name) is created by the local backend only"
+    from ...predict.inprocess import is_lent
+
+    if extension is not None and extension.model_path is not None and is_lent(extension.model_path):
+        # the object lives in this process; Spark's Python workers are other processes
+        return (
+            "a model passed as a Python object (model=...) exists only in this process, not "
+            "in the Spark workers (or save it with joblib.dump and give its model_path)"
+        )
     return None
 
 
