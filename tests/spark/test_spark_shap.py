@@ -93,7 +93,7 @@ def test_many_features_round_as_locally(spark: Any, tmp_path: Path) -> None:
     # 30 players, the default 2108 coalitions: XᵀWX is large enough for OpenBLAS to split
     # it over threads, and its rounding depends on how many (tasks.blas_threads)
     rng = np.random.default_rng(7)
-    data = pd.DataFrame(rng.normal(size=(40, 30)).round(3), columns=[f"f{j}" for j in range(30)])
+    data = pd.DataFrame(rng.normal(size=(16, 30)).round(3), columns=[f"f{j}" for j in range(30)])
     data["label"] = (models.wide_model(data) > 0).astype(int)
     dataset = tmp_path / "wide.csv"
     data.to_csv(dataset, index=False)
