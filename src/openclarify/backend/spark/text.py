@@ -150,9 +150,7 @@ def spark_text_shap(
     context = spark.sparkContext
     parts = [laid_out.part(lo, hi) for lo, hi in _bounds(n, per_call, context.defaultParallelism)]
     started = time.perf_counter()
-    results = _map(
-        context, parts, functools.partial(_explain_text_part, task), "Spark text SHAP"
-    )
+    results = _map(context, parts, functools.partial(_explain_text_part, task), "Spark text SHAP")
     log.info(
         "Text SHAP on Spark: %d records in %d task(s), %d per model call, in %.2fs",
         n,
