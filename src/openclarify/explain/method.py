@@ -33,7 +33,7 @@ _EXPLAIN_NEEDS = Needs(
 
 
 def check_spark(config: AnalysisConfig, backend: str) -> None:
-    """Refuse on ``--backend spark`` what Spark tasks cannot call (a shadow endpoint)."""
+    """Refuse on ``--backend spark`` a model the tasks cannot call (shadow endpoint, lent object)."""
     if backend != "spark":
         return
     from ..backend.spark import why_no_spark_shap

@@ -3,6 +3,8 @@
 Writes ``explanations.kernel_shap`` (with ``global_top_shap_text``),
 ``explanations_shap/baseline.csv`` and, with ``save_local_shap_values``,
 ``explanations_shap/out.jsonl`` (no ``out.csv``: Clarify writes none for text).
+On the local backends the job's model session is called; on Spark the tasks
+call the model (:mod:`openclarify.backend.spark.text`), with the same bytes.
 """
 
 from __future__ import annotations
@@ -159,7 +161,7 @@ class TextShapMethod:
                 "or images.",
                 "remove features_to_explain",
             )
-        check_spark(config, backend)  # the tabular rule: no shadow endpoint per task
+        check_spark(config, backend)  # the tabular rule (shadow endpoints, lent models)
         check_available(shap.text_config.language)
 
     def run(self, data: JobData, earlier: AnalysisResult) -> AnalysisResult:
