@@ -53,3 +53,15 @@ def frame(n: int = 40, seed: int = 0) -> pd.DataFrame:
     )
     data["label"] = (additive_model(data) > 1.0).astype(int)
     return data
+
+
+def wide_model(rows: pd.DataFrame) -> np.ndarray:
+    """``f(x) = Σ_j (j + 1) x_j / 10`` over every column: a model of many features.
+
+    Summed column by column, so each row's output is the same in any batch (a BLAS
+    product could round a row differently by where it falls in the batch).
+    """
+    total = np.zeros(len(rows))
+    for j, name in enumerate(rows.columns):
+        total = total + (j + 1) / 10.0 * rows[name].to_numpy(dtype=np.float64)
+    return total

@@ -339,3 +339,40 @@ def test_a_rank_deficient_sample_still_adds_up() -> None:
     assert np.linalg.cond(xd.T @ xd) > NORMAL_EQUATIONS_MAX_COND
     got = _solve(masks, np.ones(2), np.array([[0.5], [1.5]]), np.array([2.0]))
     assert got.sum() == pytest.approx(2.0, abs=1e-12) and np.isfinite(got).all()
+
+
+def test_parts_cut_on_call_boundaries_send_the_same_calls() -> None:
+    # records_per_call is explain's own chunk size; parts cut at its multiples and run
+    # with it as chunk_rows send the model the very matrices of the whole run
+    from openclarify.explain.kernel_shap import records_per_call
+
+    rng = np.random.default_rng(4)
+    x, bg = rng.normal(size=(11, 7)), rng.normal(size=(2, 7))
+    x[3, 2:] = bg[0, 2:]  # a record with fewer players: calls differ in size
+
+    def recording(calls: list[Arr]) -> Model:
+        def predict(rows: Arr) -> Arr:
+            calls.append(rows.copy())
+            return _nonlinear(rows)
+
+        return predict
+
+    settings = {"num_samples": 20, "seed": 9, "max_batch_rows": 130}
+    whole: list[Arr] = []
+    expected = explain(recording(whole), x, bg, **settings)
+    per_call = records_per_call(x, bg, **settings)
+    assert 1 < per_call < len(x)  # several calls of several records
+    parts: list[Arr] = []
+    phi = []
+    for lo in range(0, len(x), 2 * per_call):
+        calls: list[Arr] = []
+        hi = min(len(x), lo + 2 * per_call)
+        result = explain(
+            recording(calls), x[lo:hi], bg, row_offset=lo, chunk_rows=per_call, **settings
+        )
+        parts.extend(calls[1:])  # each part first evaluates the baseline, as the whole does
+        phi.append(result.phi)
+    assert len(parts) == len(whole) - 1
+    for one, other in zip(parts, whole[1:], strict=True):
+        np.testing.assert_array_equal(one, other)
+    np.testing.assert_array_equal(np.concatenate(phi), expected.phi)

@@ -17,6 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import joblib
+import numpy as np
+import pandas as pd
 import pytest
 
 import openclarify
@@ -84,3 +87,28 @@ def test_errors_in_tasks_are_the_local_errors(spark: Any, tmp_path: Path) -> Non
     assert str(distributed.value) == str(local.value)
     assert distributed.value.where == "$.methods.shap.use_logit"
     assert not (tmp_path / "spark" / "analysis.json").exists()
+
+
+def test_many_features_round_as_locally(spark: Any, tmp_path: Path) -> None:
+    # 30 players, the default 2108 coalitions: XᵀWX is large enough for OpenBLAS to split
+    # it over threads, and its rounding depends on how many (tasks.blas_threads)
+    rng = np.random.default_rng(7)
+    data = pd.DataFrame(rng.normal(size=(16, 30)).round(3), columns=[f"f{j}" for j in range(30)])
+    data["label"] = (models.wide_model(data) > 0).astype(int)
+    dataset = tmp_path / "wide.csv"
+    data.to_csv(dataset, index=False)
+    joblib.dump(models.wide_model, tmp_path / "model.joblib")
+    config = {
+        "dataset_type": "text/csv",
+        "label": "label",
+        "predictor": {
+            "openclarify": {
+                "model_path": str(tmp_path / "model.joblib"),
+                "allow_code_execution": True,
+            }
+        },
+        "methods": {"shap": {"baseline": [[0.0] * 30], "seed": 2, "save_local_shap_values": True}},
+    }
+    openclarify.run(config, dataset, tmp_path / "local")
+    openclarify.run(config, dataset, tmp_path / "spark", backend="spark")
+    assert _written(tmp_path / "spark") == _written(tmp_path / "local")

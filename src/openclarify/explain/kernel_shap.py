@@ -49,6 +49,7 @@ __all__ = [
     "default_num_samples",
     "explain",
     "logit",
+    "records_per_call",
     "sample_coalitions",
 ]
 
@@ -123,6 +124,80 @@ def _record_rng(seed: int, row: int) -> np.random.Generator:
     partitioned across workers.
     """
     return np.random.default_rng([seed, row])
+
+
+def _explained(m: int, features_to_explain: Sequence[int] | None) -> NDArray[np.bool_]:
+    explained = np.zeros(m, dtype=bool)
+    if features_to_explain is None:
+        explained[:] = True
+    else:
+        idx = np.asarray(list(features_to_explain), dtype=np.intp)
+        if idx.size and (idx.min() < -m or idx.max() >= m):
+            raise ValueError(f"features_to_explain has an index outside 0..{m - 1}")
+        explained[idx] = True
+    return explained
+
+
+_Plan = tuple[NDArray[np.intp], Coalitions | None]
+
+
+def _plans(
+    x: NDArray[np.float64],
+    bg: NDArray[np.float64],
+    explained: NDArray[np.bool_],
+    num_samples: int | None,
+    seed: int,
+    row_offset: int,
+) -> tuple[NDArray[np.bool_], list[_Plan]]:
+    """Each record's players and sampled coalitions (``None`` with fewer than 2 players)."""
+    # players: explained features that vary between the record and the baseline
+    differs = ~((x[:, None, :] == bg[None, :, :]) | (np.isnan(x)[:, None, :] & np.isnan(bg)))
+    players = differs.any(axis=1) & explained[None, :]
+    plans: list[_Plan] = []
+    for i in range(len(x)):
+        p_idx = np.flatnonzero(players[i])
+        p = len(p_idx)
+        if p >= 2:
+            budget = default_num_samples(p) if num_samples is None else num_samples
+            if budget < 1:
+                raise ValueError(f"num_samples must be at least 1, got {budget}")
+            plans.append((p_idx, sample_coalitions(p, budget, _record_rng(seed, row_offset + i))))
+        else:
+            plans.append((p_idx, None))
+    return players, plans
+
+
+def _chunk_rows(plans: list[_Plan], b: int, fixed_all: bool, max_batch_rows: int) -> int:
+    """Records per call: as many as the largest record's synthetic rows fit ``max_batch_rows``."""
+    n_rows = np.array([0 if c is None else len(c.masks) * b for _, c in plans])
+    per = max(1, int(n_rows.max()) + (b if fixed_all else 0))
+    return max(1, max_batch_rows // per)
+
+
+def records_per_call(
+    records: NDArray[np.floating],
+    baseline: NDArray[np.floating],
+    *,
+    seed: int,
+    num_samples: int | None = None,
+    max_batch_rows: int = DEFAULT_MAX_BATCH_ROWS,
+    features_to_explain: Sequence[int] | None = None,
+) -> int:
+    """The records :func:`explain` puts in one model call (its default ``chunk_rows``).
+
+    It depends on the coalitions of *every* record (the largest record's
+    synthetic rows), so a caller that explains parts of ``records`` separately
+    passes it as ``chunk_rows`` and cuts the parts at multiples of it: each part
+    then sends the model exactly the calls :func:`explain` sends for the whole
+    (``0`` for no records).
+    """
+    x = np.asarray(records, dtype=np.float64)
+    bg = np.asarray(baseline, dtype=np.float64)
+    if len(x) == 0:
+        return 0
+    explained = _explained(x.shape[1], features_to_explain)
+    _, plans = _plans(x, bg, explained, num_samples, seed, 0)
+    return _chunk_rows(plans, len(bg), not explained.all(), max_batch_rows)
 
 
 def explain(
@@ -210,14 +285,7 @@ def explain(
         logit if use_logit else (lambda a: a)
     )
 
-    explained = np.zeros(m, dtype=bool)
-    if features_to_explain is None:
-        explained[:] = True
-    else:
-        idx = np.asarray(list(features_to_explain), dtype=np.intp)
-        if idx.size and (idx.min() < -m or idx.max() >= m):
-            raise ValueError(f"features_to_explain has an index outside 0..{m - 1}")
-        explained[idx] = True
+    explained = _explained(m, features_to_explain)
 
     f_bg = _predict(predict, bg)
     k_out = f_bg.shape[1]
@@ -229,27 +297,10 @@ def explain(
     if n == 0:
         return KernelShapResult(phi, expected_value)
 
-    # players: explained features that vary between the record and the baseline
-    differs = ~((x[:, None, :] == bg[None, :, :]) | (np.isnan(x)[:, None, :] & np.isnan(bg)))
-    players = differs.any(axis=1) & explained[None, :]
-
+    players, plans = _plans(x, bg, explained, num_samples, seed, row_offset)
     fixed_all = not explained.all()
-    plans: list[tuple[NDArray[np.intp], Coalitions | None]] = []
-    for i in range(n):
-        p_idx = np.flatnonzero(players[i])
-        p = len(p_idx)
-        if p >= 2:
-            budget = default_num_samples(p) if num_samples is None else num_samples
-            if budget < 1:
-                raise ValueError(f"num_samples must be at least 1, got {budget}")
-            plans.append((p_idx, sample_coalitions(p, budget, _record_rng(seed, row_offset + i))))
-        else:
-            plans.append((p_idx, None))
-
-    n_rows = np.array([0 if c is None else len(c.masks) * b for _, c in plans])
     if chunk_rows is None:
-        per = max(1, int(n_rows.max()) + (b if fixed_all else 0))
-        chunk_rows = max(1, max_batch_rows // per)
+        chunk_rows = _chunk_rows(plans, b, fixed_all, max_batch_rows)
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
 

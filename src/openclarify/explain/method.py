@@ -32,7 +32,8 @@ _EXPLAIN_NEEDS = Needs(
 )
 
 
-def _check_spark(config: AnalysisConfig, backend: str) -> None:
+def check_spark(config: AnalysisConfig, backend: str) -> None:
+    """Refuse on ``--backend spark`` a model the tasks cannot call (shadow endpoint, lent object)."""
     if backend != "spark":
         return
     from ..backend.spark import why_no_spark_shap
@@ -53,7 +54,7 @@ class KernelShapMethod:
         return _EXPLAIN_NEEDS
 
     def check(self, config: AnalysisConfig, backend: str) -> None:
-        _check_spark(config, backend)
+        check_spark(config, backend)
 
     def run(self, data: JobData, earlier: AnalysisResult) -> AnalysisResult:
         if data.spark is not None:
@@ -131,7 +132,7 @@ class PartialDependenceMethod:
                 "is required with text explanations (top_k_features ranks tabular SHAP values)",
                 "list the features to plot",
             )
-        _check_spark(config, backend)
+        check_spark(config, backend)
 
     def run(self, data: JobData, earlier: AnalysisResult) -> AnalysisResult:
         if data.spark is not None:

@@ -70,6 +70,7 @@ __all__ = [
     "open_predictor",
     "predicted_label_name",
     "predictions_for",
+    "rows_per_call",
     "with_predictions",
 ]
 
@@ -139,6 +140,19 @@ def _setting(predictor: PredictorConfig, name: str) -> Any:
     extension = predictor.openclarify
     value = getattr(extension, name) if extension is not None else None
     return value if value is not None else DEFAULTS[f"predictor.openclarify.{name}"]
+
+
+def rows_per_call(config: AnalysisConfig) -> int | None:
+    """Rows of one SHAP / PDP call to the model of ``config`` (``None``: the caller's own).
+
+    The :attr:`~openclarify.predict.session.ModelSession.rows_per_call` of the
+    session :func:`open_model` opens, known without opening it: an in-process
+    model (``model_path``) takes the estimator's default, a remote one
+    :data:`REMOTE_ROWS_PER_CALL`.
+    """
+    extension = _predictor(config).openclarify
+    in_process = extension is not None and extension.model_path is not None
+    return None if in_process else REMOTE_ROWS_PER_CALL
 
 
 def check_predictor_config(config: AnalysisConfig) -> None:
@@ -325,8 +339,6 @@ def open_model(
             "the join column, a facet-dataset column or excluded)",
             "keep the model's feature columns out of $.excluded_columns",
         )
-    from .remote import RemotePredictor
-
     with open_predictor(config, feature_names, runtime=runtime, log=log) as predictor:
         session = ModelSession(
             predictor,
@@ -338,7 +350,7 @@ def open_model(
             log=log,
             progress_seconds=runtime.progress_seconds,
             clock=runtime.clock,
-            rows_per_call=REMOTE_ROWS_PER_CALL if isinstance(predictor, RemotePredictor) else None,
+            rows_per_call=rows_per_call(config),
         )
         try:
             yield session

@@ -309,8 +309,3 @@ def test_pdp_of_a_listed_feature_runs_after_text_explanations(server: str) -> No
     assert list(explanations) == ["kernel_shap", "pdp"]
     (plot,) = explanations["pdp"]
     assert plot["feature_name"] == "Age" and len(plot["model_predictions"][0]) == 3
-
-
-def test_spark_backend_is_refused_with_the_fix() -> None:
-    with pytest.raises(ConfigError, match="--backend local"):
-        openclarify.analyze(sample_config("http://127.0.0.1:9"), DATA, backend="spark")

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .session import _refuse
-from .tasks import _map
+from .tasks import _map, blas_threads, driver_blas
 
 _log = logging.getLogger("openclarify")
 
@@ -26,6 +26,14 @@ def why_no_spark_shap(config: Any) -> str | None:
     if predictor is not None and predictor.model_name is not None and not local:
         # every task would create (and delete) its own shadow endpoint
         return "a shadow endpoint ($.predictor.model_name) is created by the local backend only"
+    from ...predict.inprocess import is_lent
+
+    if extension is not None and extension.model_path is not None and is_lent(extension.model_path):
+        # the object lives in this process; Spark's Python workers are other processes
+        return (
+            "a model passed as a Python object (model=...) exists only in this process, not "
+            "in the Spark workers (or save it with joblib.dump and give its model_path)"
+        )
     return None
 
 
@@ -41,6 +49,7 @@ class _ShapTask:
     seed: int
     positions: list[int] | None
     use_logit: bool
+    blas_threads: int | None
 
 
 def _explain_part(task: _ShapTask, part: tuple[int, npt.NDArray[np.float64]]) -> Any:
@@ -50,7 +59,8 @@ def _explain_part(task: _ShapTask, part: tuple[int, npt.NDArray[np.float64]]) ->
     from ...predict import open_model
 
     offset, records = part
-    with open_model(task.config, task.feature_names) as session:
+    # the fits round as on the driver (tasks.blas_threads: from about 25 players on)
+    with driver_blas(task.blas_threads), open_model(task.config, task.feature_names) as session:
         model = _scores_checked(session.scores, task.use_logit)
 
         def predict(matrix: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -130,6 +140,7 @@ def spark_shap(
         seed,
         positions if to_explain is not None else None,
         bool(shap.use_logit),
+        blas_threads(),
     )
     n = len(records)
     slices = max(1, min(n, spark.sparkContext.defaultParallelism * 4))

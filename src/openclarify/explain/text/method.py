@@ -3,12 +3,15 @@
 Writes ``explanations.kernel_shap`` (with ``global_top_shap_text``),
 ``explanations_shap/baseline.csv`` and, with ``save_local_shap_values``,
 ``explanations_shap/out.jsonl`` (no ``out.csv``: Clarify writes none for text).
+On the local backends the job's model session is called; on Spark the tasks
+call the model (:mod:`openclarify.backend.spark.text`), with the same bytes.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -17,12 +20,13 @@ from ...errors import ConfigError
 from ...methods import JobData, Needs
 from ...results import AnalysisResult, OutputFile
 from ..analysis import model_features
+from ..method import check_spark
 from ..shap_values import ScoreFn
-from .columns import column_types
+from .columns import ColumnTypes, column_types
 from .masking import DEFAULT_TEXT_BASELINE
 from .result import TextShapExplanation
 from .shap import explain_text_records
-from .units import check_available, segmenter
+from .units import Segmenter, check_available, segmenter
 
 if TYPE_CHECKING:
     from ...config import AnalysisConfig
@@ -68,6 +72,41 @@ def _baseline(
     return rows[list(features.columns)]
 
 
+@dataclass(frozen=True)
+class TextInputs:
+    """What every backend explains: the features, their types, the baseline, the splitter."""
+
+    features: pd.DataFrame
+    types: ColumnTypes
+    baseline: pd.DataFrame
+    segmenter: Segmenter
+
+
+def text_inputs(
+    config: Any, table: Any, *, locations: Any = None, log: logging.Logger | None = None
+) -> TextInputs:
+    """The feature columns, which are free text, and the baseline of ``config`` on ``table``."""
+    log = log or _log
+    _, features, _ = model_features(table)
+    text_config = config.methods.shap.text_config
+    split = segmenter(text_config.language, text_config.granularity)
+    types = column_types(features)
+    log.info(
+        "Text columns: %s; other features: %d",
+        ", ".join(f"'{c}'" for c in types.text),
+        len(types.other),
+    )
+    baseline = _baseline(config, features, types.text, types.other, locations, log)
+    return TextInputs(features, types, baseline, split)
+
+
+def with_job_settings(config: Any, table: Any, result: TextShapExplanation) -> TextShapExplanation:
+    """``result`` with the join column's values and ``save_local_shap_values``."""
+    join = table.frame[table.join].reset_index(drop=True) if table.join is not None else None
+    save_local = bool(config.methods.shap.save_local_shap_values)
+    return dataclasses.replace(result, join=join, save_local=save_local)
+
+
 def text_shap_for(
     config: Any,
     table: Any,
@@ -79,34 +118,24 @@ def text_shap_for(
 ) -> TextShapExplanation:
     """Run ``methods.shap`` with ``text_config`` of ``config`` on ``table``."""
     log = log or _log
-    _, features, _ = model_features(table)
+    inputs = text_inputs(config, table, locations=locations, log=log)
     shap = config.methods.shap
-    text_config = shap.text_config
-    split = segmenter(text_config.language, text_config.granularity)
-    types = column_types(features)
-    log.info(
-        "Text columns: %s; other features: %d",
-        ", ".join(f"'{c}'" for c in types.text),
-        len(types.other),
-    )
-    baseline = _baseline(config, features, types.text, types.other, locations, log)
     result = explain_text_records(
-        features,
-        types,
-        baseline,
+        inputs.features,
+        inputs.types,
+        inputs.baseline,
         scores,
-        split,
+        inputs.segmenter,
         label_headers=config.predictor.label_headers if config.predictor is not None else None,
         num_samples=shap.num_samples,
         seed=shap.seed,
         agg_method=shap.agg_method or "mean_abs",
         use_logit=bool(shap.use_logit),
-        max_top_tokens=text_config.max_top_tokens,
+        max_top_tokens=shap.text_config.max_top_tokens,
         max_batch_rows=rows_per_call,
         log=log,
     )
-    join = table.frame[table.join].reset_index(drop=True) if table.join is not None else None
-    return dataclasses.replace(result, join=join, save_local=bool(shap.save_local_shap_values))
+    return with_job_settings(config, table, result)
 
 
 class TextShapMethod:
@@ -132,24 +161,26 @@ class TextShapMethod:
                 "or images.",
                 "remove features_to_explain",
             )
-        if backend == "spark":
-            raise ConfigError(
-                "--backend",
-                "the spark backend does not run text explanations yet",
-                "use --backend local for text explanations",
-            )
+        check_spark(config, backend)  # the tabular rule (shadow endpoints, lent models)
         check_available(shap.text_config.language)
 
     def run(self, data: JobData, earlier: AnalysisResult) -> AnalysisResult:
-        assert data.session is not None
-        shap = text_shap_for(
-            data.config,
-            data.table(),
-            data.session.scores,
-            locations=data.locations,
-            rows_per_call=data.session.rows_per_call,
-            log=data.log,
-        )
+        if data.spark is not None:
+            from ...backend.spark.text import spark_text_shap
+
+            shap = spark_text_shap(
+                data.config, data.table(), spark=data.spark, locations=data.locations, log=data.log
+            )
+        else:
+            assert data.session is not None
+            shap = text_shap_for(
+                data.config,
+                data.table(),
+                data.session.scores,
+                locations=data.locations,
+                rows_per_call=data.session.rows_per_call,
+                log=data.log,
+            )
         files = [
             OutputFile(
                 BASELINE_FILE,

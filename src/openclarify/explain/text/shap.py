@@ -27,6 +27,7 @@ characters, so long texts do not multiply into gigabytes of strings.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import time
@@ -41,7 +42,13 @@ from numpy.typing import NDArray
 from ...errors import ConfigError, DatasetError
 from ...limits import check_shap_fits
 from ...progress import Tracker
-from ..kernel_shap import DEFAULT_MAX_BATCH_ROWS, default_num_samples, explain
+from ..kernel_shap import (
+    DEFAULT_MAX_BATCH_ROWS,
+    KernelShapResult,
+    default_num_samples,
+    explain,
+    records_per_call,
+)
 from ..shap_values import ScoreFn, _scores_checked, output_labels
 from ..tabular import TabularCodec
 from .columns import ColumnTypes
@@ -49,7 +56,15 @@ from .masking import DEFAULT_TEXT_BASELINE, MaskableText
 from .result import TextShapExplanation
 from .units import Segmenter
 
-__all__ = ["MAX_PLAYERS", "TEXT_BATCH_CHARS", "explain_text_records", "text_replacements"]
+__all__ = [
+    "MAX_PLAYERS",
+    "TEXT_BATCH_CHARS",
+    "TextPart",
+    "TextRecords",
+    "explain_text_records",
+    "lay_out_text_records",
+    "text_replacements",
+]
 
 #: Most players (units of all text columns plus other features) one record may have.
 #: The constrained fit costs O(S·P²) for S = 2P + 2048 coalitions: at 1,000 players a
@@ -216,6 +231,189 @@ class _Layout:
         return predict
 
 
+@dataclass(frozen=True)
+class TextPart:
+    """Records ``offset … offset + n`` laid out, with only their own texts.
+
+    What one Spark task needs to explain its records (no spaCy, no other record's
+    text); the whole dataset is the part at offset 0.  Column 0 of ``records``
+    holds the record's position *in the part* (the index into ``layout.texts``);
+    the estimator never attributes that column, and each record draws its
+    coalitions from ``default_rng([seed, offset + i])``, its global row, so the
+    values do not depend on how the records are split.
+    """
+
+    offset: int
+    layout: _Layout
+    records: NDArray[np.float64]
+    background: NDArray[np.float64]
+
+    def explain(
+        self,
+        scores: ScoreFn,
+        *,
+        num_samples: int | None,
+        seed: int | None,
+        use_logit: bool,
+        max_batch_rows: int,
+        chunk_rows: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> KernelShapResult:
+        """Kernel SHAP of the part's records (``phi[n, width, K]``, ``expected_value[K]``)."""
+        return explain(
+            self.layout.predict(_scores_checked(scores, use_logit)),
+            self.records,
+            self.background,
+            num_samples=num_samples,
+            seed=seed,
+            row_offset=self.offset,
+            chunk_rows=chunk_rows,
+            max_batch_rows=max_batch_rows,
+            features_to_explain=list(range(1, self.layout.width)),
+            use_logit=use_logit,
+            progress=progress,
+        )
+
+
+@dataclass(frozen=True)
+class TextRecords:
+    """A dataset's records cut into units and laid out for the estimator (module docstring).
+
+    Built once (on the driver, on Spark) by :func:`lay_out_text_records`; the
+    estimator runs on :meth:`part` s of it, and :meth:`explanation` turns the
+    values of all records, in record order, into the result.
+    """
+
+    types: ColumnTypes
+    layout: _Layout
+    records: NDArray[np.float64]
+    background: NDArray[np.float64]
+    baseline: pd.DataFrame
+    segmenter: Segmenter
+
+    @property
+    def n_records(self) -> int:
+        return len(self.records)
+
+    def max_batch_rows(self, rows_per_call: int | None) -> int:
+        """Synthetic rows per model call: the model's own limit, within TEXT_MATRIX_BYTES.
+
+        ``rows_per_call`` is the model session's (``None``: the estimator's default).
+        """
+        return min(
+            rows_per_call or DEFAULT_MAX_BATCH_ROWS,
+            max(1, TEXT_MATRIX_BYTES // (8 * self.layout.width)),
+        )
+
+    def records_per_call(self, *, seed: int, num_samples: int | None, max_batch_rows: int) -> int:
+        """Records of one model call when the whole dataset is explained (``chunk_rows``).
+
+        Parts cut at multiples of it and explained with it as ``chunk_rows``
+        send the model exactly the calls of the whole dataset, row for row.
+        """
+        return records_per_call(
+            self.records,
+            self.background,
+            seed=seed,
+            num_samples=num_samples,
+            max_batch_rows=max_batch_rows,
+            features_to_explain=list(range(1, self.layout.width)),
+        )
+
+    def part(self, lo: int, hi: int) -> TextPart:
+        """Records ``lo:hi`` with their texts only (:class:`TextPart`)."""
+        records = self.records[lo:hi].copy()
+        records[:, 0] = np.arange(hi - lo, dtype=np.float64)
+        texts = {c: t[lo:hi] for c, t in self.layout.texts.items()}
+        layout = dataclasses.replace(self.layout, texts=texts)
+        return TextPart(lo, layout, records, self.background)
+
+    def explanation(
+        self,
+        phi: NDArray[np.float64],
+        expected_value: NDArray[np.float64],
+        *,
+        label_headers: Sequence[Any] | None,
+        agg_method: str,
+        max_top_tokens: int | None,
+    ) -> TextShapExplanation:
+        """The result from the values of every record (``phi[n, width, K]``, record order)."""
+        start, texts, types = self.layout.start, self.layout.texts, self.types
+        return TextShapExplanation.build(
+            labels=tuple(output_labels(phi.shape[2], label_headers)),
+            features=tuple(self.layout.names),
+            types=types,
+            texts=texts,
+            local_other={name: phi[:, 1 + j, :] for j, name in enumerate(types.other)},
+            local_units={
+                c: [
+                    phi[i, start[c] : start[c] + texts[c][i].n_units, :]
+                    for i in range(self.n_records)
+                ]
+                for c in types.text
+            },
+            expected_value=np.asarray(expected_value, dtype=np.float64),
+            baseline=self.baseline,
+            segmenter=self.segmenter,
+            agg_method=agg_method,
+            max_top_tokens=max_top_tokens,
+        )
+
+
+def lay_out_text_records(
+    features: pd.DataFrame,
+    types: ColumnTypes,
+    baseline: pd.DataFrame,
+    segmenter: Segmenter,
+    *,
+    num_samples: int | None = None,
+    log: logging.Logger | None = None,
+) -> TextRecords:
+    """Cut the texts, lay the records out, and refuse a job that cannot be explained.
+
+    Parameters are those of :func:`explain_text_records`.
+
+    Raises
+    ------
+    ConfigError
+        Baseline rows that disagree on a text column's replacement, or more
+        synthetic rows per record than memory holds
+        (:func:`~openclarify.limits.check_shap_fits`).
+    DatasetError
+        A record with more than :data:`MAX_PLAYERS` players.
+    """
+    log = log or _log
+    replacements = text_replacements(baseline, types.text)
+    texts = _cut_texts(features, types.text, segmenter, len(types.other))
+    layout = _Layout.of(features, baseline, types, texts, replacements)
+    n, b = len(features), len(baseline)
+    most = max(1, len(types.other) + max((_units(texts, i) for i in range(n)), default=0))
+    coalitions = num_samples if num_samples is not None else default_num_samples(most)
+    if most < 63:
+        coalitions = min(coalitions, 2**most - 2) if most > 1 else 1
+    model_rows = check_shap_fits(coalitions, b, layout.width, n)
+    log.info("SHAP will evaluate the model on about %d rows", model_rows)
+    log.info("SHAP n_samples %s", num_samples if num_samples is not None else "per record")
+    log.info(
+        "Shap analyzer: explaining %d rows, %d columns (%d text) against %d baseline row(s)",
+        n,
+        len(layout.names),
+        len(types.text),
+        b,
+    )
+    shown_baseline = baseline.copy()
+    for c in types.text:
+        shown_baseline[c] = replacements[c]
+    return TextRecords(
+        types,
+        layout,
+        layout.matrix(features, np.arange(n, dtype=np.float64)),
+        layout.matrix(baseline, np.full(b, -1.0)),
+        shown_baseline,
+        segmenter,
+    )
+
+
 def explain_text_records(
     features: pd.DataFrame,
     types: ColumnTypes,
@@ -257,66 +455,30 @@ def explain_text_records(
         Logger for progress lines.
     """
     log = log or _log
-    replacements = text_replacements(baseline, types.text)
-    texts = _cut_texts(features, types.text, segmenter, len(types.other))
-    layout = _Layout.of(features, baseline, types, texts, replacements)
-    n, b = len(features), len(baseline)
-    records = layout.matrix(features, np.arange(n, dtype=np.float64))
-    background = layout.matrix(baseline, np.full(b, -1.0))
-
-    most = max(1, len(types.other) + max((_units(texts, i) for i in range(n)), default=0))
-    coalitions = num_samples if num_samples is not None else default_num_samples(most)
-    if most < 63:
-        coalitions = min(coalitions, 2**most - 2) if most > 1 else 1
-    model_rows = check_shap_fits(coalitions, b, layout.width, n)
-    log.info("SHAP will evaluate the model on about %d rows", model_rows)
-    log.info("SHAP n_samples %s", num_samples if num_samples is not None else "per record")
-    log.info(
-        "Shap analyzer: explaining %d rows, %d columns (%d text) against %d baseline row(s)",
-        n,
-        len(layout.names),
-        len(types.text),
-        b,
+    laid_out = lay_out_text_records(
+        features, types, baseline, segmenter, num_samples=num_samples, log=log
     )
+    n = laid_out.n_records
     started = time.monotonic()
     tracker = Tracker("SHAP", n, "records", log=log)
 
     def progress(done: int, rows: int) -> None:
         tracker.update(done, f", {rows} model rows evaluated")
 
-    result = explain(
-        layout.predict(_scores_checked(scores, use_logit)),
-        records,
-        background,
+    result = laid_out.part(0, n).explain(
+        scores,
         num_samples=num_samples,
         seed=seed,
-        chunk_rows=chunk_rows,
-        max_batch_rows=min(
-            max_batch_rows or DEFAULT_MAX_BATCH_ROWS,
-            max(1, TEXT_MATRIX_BYTES // (8 * layout.width)),
-        ),
-        features_to_explain=list(range(1, layout.width)),
         use_logit=use_logit,
+        max_batch_rows=laid_out.max_batch_rows(max_batch_rows),
+        chunk_rows=chunk_rows,
         progress=progress,
     )
     log.info("getting explanations took %.2fs", time.monotonic() - started)
-    start = layout.start
-    shown_baseline = baseline.copy()
-    for c in types.text:
-        shown_baseline[c] = replacements[c]
-    return TextShapExplanation.build(
-        labels=tuple(output_labels(result.phi.shape[2], label_headers)),
-        features=tuple(layout.names),
-        types=types,
-        texts=texts,
-        local_other={name: result.phi[:, 1 + j, :] for j, name in enumerate(types.other)},
-        local_units={
-            c: [result.phi[i, start[c] : start[c] + texts[c][i].n_units, :] for i in range(n)]
-            for c in types.text
-        },
-        expected_value=np.asarray(result.expected_value, dtype=np.float64),
-        baseline=shown_baseline,
-        segmenter=segmenter,
+    return laid_out.explanation(
+        result.phi,
+        result.expected_value,
+        label_headers=label_headers,
         agg_method=agg_method,
         max_top_tokens=max_top_tokens,
     )
