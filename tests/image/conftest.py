@@ -334,11 +334,13 @@ def local_mode_network(image: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def network_model_server(image: str, network: str, alias: str = "model") -> Iterator[str]:
-    """The sample model server in a container on ``network``; yields its URL there."""
+def network_model_server(
+    image: str, network: str, alias: str = "model", sample: str = "local_model_server"
+) -> Iterator[str]:
+    """A sample's model server (its ``serve.py``) in a container on ``network``; its URL there."""
     name = f"openclarify-model-{uuid.uuid4().hex[:10]}"
     command = ["docker", "run", "-d", "--rm", "--name", name, "--network", network]
-    command += ["--network-alias", alias, "-v", f"{SAMPLES / 'local_model_server'}:/srv:ro"]
+    command += ["--network-alias", alias, "-v", f"{SAMPLES / sample}:/srv:ro"]
     command += ["--entrypoint", "python", image, "-c", _SERVE_IN_CONTAINER]
     subprocess.run(command, check=True, capture_output=True, timeout=120)
     try:

@@ -271,3 +271,41 @@ def test_a_stopped_follower_keeps_results_it_did_not_write(image: str, tmp_path:
         assert leaders_result.read_text() == '{"version": "1.0"}\n'
     finally:
         _docker("rm", "-f", name)
+
+
+def test_text_explanations_on_two_containers_give_the_single_instance_bytes(
+    image: str, network: str, tmp_path: Path
+) -> None:
+    """The text sample (token units, its own model server) on a two-host cluster.
+
+    Text SHAP on Spark splits the texts on the leader and sends each task its records'
+    units, so the follower needs no language data; the leader's files equal a single
+    container's, reports included.
+    """
+    sample = SAMPLES / "text_reviews"
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(sample / "reviews.csv", data / "reviews.csv")
+    config = json.loads((sample / "analysis_config.json").read_text())
+    config["methods"]["shap"]["num_samples"] = 200  # seconds, not coverage
+    with network_model_server(image, network, sample="text_reviews") as model_url:
+        config["predictor"]["openclarify"]["endpoint_url"] = model_url
+        single = host_layout(tmp_path / "single", config, data, host=None)
+        alone = docker_run(image, single, network=network, timeout=JOB_TIMEOUT_S)
+        assert alone.code == 0, alone.stderr[-3000:]
+        bases = {h: host_layout(tmp_path / h, config, data, host=h) for h in HOSTS}
+        results = run_cluster(image, network, bases)
+
+    leader_code, leader_log = results["algo-1"]
+    follower_code, follower_log = results["algo-2"]
+    assert (leader_code, follower_code) == (0, 0), leader_log[-3000:] + follower_log[-3000:]
+    assert "Spark workers of all 2 hosts joined" in leader_log
+    expected, got = outputs(single), outputs(bases["algo-1"])
+    assert sorted(got) == [
+        "analysis.json",
+        "explanations_shap/baseline.csv",
+        "explanations_shap/out.jsonl",
+        *REPORTS,
+    ]
+    assert got == expected
+    assert outputs(bases["algo-2"]) == {}
