@@ -175,9 +175,8 @@ def _print(figure: Figure) -> None:
     first = ""
     if figure.first_line:
         first = f"first log line {_median([r.first for r in figure.runs if r.first is not None])}  "
-    print(
-        f"  {figure.label:34} {first:36}exit {_median(totals)}  cpu {statistics.median(cpus):.2f} s"
-    )
+    cpu = f"  cpu {statistics.median(cpus):.2f} s" if figure.cpu else ""
+    print(f"  {figure.label:30} {first:36}exit {_median(totals)}{cpu}")
 
 
 def _load() -> str:
@@ -327,8 +326,7 @@ def main() -> None:
             figures.append(Figure("docker run, no reports", docker("bare"), cpu=False))
             figures.append(Figure("docker run, with the reports", docker("full"), cpu=False))
         for figure in figures:  # untimed: fills the bytecode cache, warms the page cache
-            if figure.cpu:
-                _wall(figure.argv(0), env)
+            _wall(figure.argv(0), env)
         for i in range(args.repeat):
             for figure in figures:
                 figure.runs.append(_wall(figure.argv(i), env))
