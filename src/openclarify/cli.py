@@ -19,12 +19,15 @@ Exit codes are those of :mod:`openclarify.errors`.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import logging
+import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__
 from .errors import VIOLATIONS_EXIT_CODE, ConfigError, OutputError, UserError
@@ -379,5 +382,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def console() -> NoReturn:
+    """The ``openclarify`` command (console script, ``python -m openclarify``): :func:`main`, then exit.
+
+    :func:`main` returns the exit code, so that tests and callers run it in their own
+    process; this is the process's end.
+    """
+    exit_now(main())
+
+
+def exit_now(code: int) -> NoReturn:
+    """End the process with ``code`` without tearing the interpreter down.
+
+    An orderly interpreter exit frees every module and object one by one: with
+    pandas, pyarrow and NumPy loaded that is 0.1-0.2 s of a small job's 1 s, spent
+    on memory the operating system reclaims at once.  What that exit does that
+    matters is done here first, in the same order: the ``atexit`` handlers
+    (logging's flush, ``weakref.finalize`` of temporary files, a Spark context's
+    stop), then flushing stdout and stderr (a failed flush exits 120, as Python
+    does).  A non-daemon thread still running would be waited for by an
+    orderly exit, so then this is one: ``sys.exit`` (nothing in a job leaves such
+    a thread, but a library might).
+    """
+    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
+    if any(t.is_alive() and not t.daemon for t in others):
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and not stream.closed:
+            try:
+                stream.flush()
+            except OSError:  # e.g. a closed pipe: Python's own exit reports 120
+                code = 120
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    console()

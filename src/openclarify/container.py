@@ -103,7 +103,8 @@ def _analyse(paths: ContainerPaths, outcome: _Outcome) -> None:
 
 def _analyse_recorded(paths: ContainerPaths, outcome: _Outcome) -> None:
     try:
-        from . import job
+        # The analysis (pandas, the config models: most of a small job's start-up) is
+        # imported only once this host is known to run it, after the first log lines.
         from .backend.cluster import leader_session, read_hosts, run_follower
 
         hosts = read_hosts(paths.base)
@@ -127,6 +128,7 @@ def _analyse_recorded(paths: ContainerPaths, outcome: _Outcome) -> None:
         log.info("Analysis config path: %s", paths.config)
         log.info("Dataset path: %s", paths.data)
         dataset = paths.data if paths.data.exists() else None
+        from . import job
         from .monitor.step import after_analysis, drift_stage, find_baseline
 
         # Before the analysis: a missing or unreadable baseline fails the job before

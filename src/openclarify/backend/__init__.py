@@ -22,7 +22,28 @@ The streaming engine's parts, which the Spark backend runs as tasks:
   from them by the in-memory metric functions.
 """
 
-from .plan import why_not_streamed
-from .streaming import stream_bias_sections, stream_segment_sections
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .plan import why_not_streamed
+    from .streaming import stream_bias_sections, stream_segment_sections
 
 __all__ = ["stream_bias_sections", "stream_segment_sections", "why_not_streamed"]
+
+# Imported on first use: .choice and .cluster are read by every job before it knows
+# whether it streams anything, and .plan/.streaming bring pandas with them.
+_LAZY = {
+    "why_not_streamed": "plan",
+    "stream_bias_sections": "streaming",
+    "stream_segment_sections": "streaming",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

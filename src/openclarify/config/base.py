@@ -28,6 +28,11 @@ class ConfigModel(BaseModel):
         # "model_name" and "model_type" are AWS keys, not pydantic internals.
         protected_namespaces=(),
         validate_default=False,
+        # A job validates one AnalysisConfig, whose validator holds every nested
+        # model: building a validator for each of the ~20 classes at import as
+        # well cost about 10 ms of every job's start-up.  A class used on its own
+        # (FacetConfig.model_validate, the JSON Schema) builds its own on first use.
+        defer_build=True,
     )
 
     #: JSON path of this object without ``$.`` (``"methods.shap"``); list items

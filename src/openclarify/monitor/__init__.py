@@ -11,8 +11,33 @@
   monitoring executions).
 """
 
-from .drift import DriftCheck, Violation, check_drift
-from .violations import VIOLATIONS_FILE, exit_message, write_violations
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .drift import DriftCheck, Violation, check_drift
+    from .violations import VIOLATIONS_FILE, exit_message, write_violations
+
+# Imported on first use: every container job reads .layout (is this a monitoring
+# execution?) before its first log line, and .drift brings NumPy with it.
+_LAZY = {
+    "DriftCheck": "drift",
+    "Violation": "drift",
+    "check_drift": "drift",
+    "VIOLATIONS_FILE": "violations",
+    "exit_message": "violations",
+    "write_violations": "violations",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "VIOLATIONS_FILE",

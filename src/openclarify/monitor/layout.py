@@ -33,12 +33,14 @@ import json
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, DatasetError
-from .execution import MonitoringRun, run_monitoring
 from .formats import parse_dataset_format
 from .window import Window
+
+if TYPE_CHECKING:
+    from .execution import MonitoringRun
 
 __all__ = ["find_monitoring_run", "is_monitoring", "run_monitoring_execution"]
 
@@ -156,6 +158,10 @@ def find_monitoring_run(base: Path, env: Mapping[str, str], log: logging.Logger)
         else:
             log.info("Monitoring %s: none", what)
     log.info("Monitoring output: %s", output)
+    # imported here: every container job asks is_monitoring, few are monitoring executions,
+    # and .execution brings the whole analysis with it
+    from .execution import MonitoringRun
+
     return MonitoringRun(
         config=config[1],
         capture=data[1],
@@ -174,4 +180,6 @@ def find_monitoring_run(base: Path, env: Mapping[str, str], log: logging.Logger)
 
 def run_monitoring_execution(base: Path, env: Mapping[str, str], log: logging.Logger) -> Any:
     """The image's monitoring execution: find the inputs, run them (:func:`.run_monitoring`)."""
+    from .execution import run_monitoring
+
     return run_monitoring(find_monitoring_run(base, env, log))
