@@ -24,6 +24,7 @@ Our answer is scikit-learn's answer, ties included, but computed faster:
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -47,15 +48,25 @@ QUERY_ORDER_LEAF_SIZE = 64
 
 
 def numeric_feature_matrix(features: pd.DataFrame) -> npt.NDArray[np.float64] | None:
-    """Feature rows as float64, or ``None`` when a column is not numeric/bool.
+    """Feature rows as a C-contiguous float64 matrix, or ``None`` when a column is not numeric/bool.
 
     ``None`` makes FT fail with smclarify's "FlipTest does not support
     non-numeric columns" (checked after the empty-group checks, as there).
+
+    The values are ``DataFrame.to_numpy(dtype=float64, na_value=nan)``'s, but
+    filled column by column into a row-major matrix: pandas hands back a
+    column-major one, from which selecting the ``a`` and ``d`` rows costs
+    ~10x more (every row gathered from five places), and the k-d tree wants
+    rows contiguous anyway.
     """
     numeric = features.select_dtypes([np.number, bool])
     if len(numeric.columns) != len(features.columns):
         return None
-    return np.asarray(features.to_numpy(dtype=np.float64, na_value=np.nan))
+    matrix = np.empty((len(features), len(features.columns)), dtype=np.float64)
+    for position in range(len(features.columns)):
+        column = features.iloc[:, position]
+        matrix[:, position] = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    return matrix
 
 
 def sklearn_uses_kd_tree(n_rows: int, n_features: int, k: int) -> bool:
@@ -112,73 +123,137 @@ def _neighbour_vote(
     )
     if not usable:
         return _sklearn_vote(rows_a, targets, rows_d, k, n_jobs)
-    from scipy.spatial import cKDTree
-
-    tree = cKDTree(rows_a, leafsize=32, balanced_tree=False, compact_nodes=False)
-    # Query the d rows in spatial order (the leaf order of a k-d tree built on
-    # them): consecutive queries then walk the same nodes and leaves of the
-    # ``a`` tree while they are in cache.  On 1M rows that is 2-3x faster than
-    # the given row order.  Each row's answer does not depend on the other
-    # queries, so the results are the same bits; only the vote is put back.
-    order = cKDTree(
-        rows_d, leafsize=QUERY_ORDER_LEAF_SIZE, balanced_tree=False, compact_nodes=False
-    ).indices
+    workers = -1 if n_jobs in (None, -1) else n_jobs
+    tree, order = _tree_and_query_order(rows_a, rows_d, parallel=workers != 1)
     queries = rows_d[order]
-    distances, indices = tree.query(
-        queries, k=k + 1, workers=-1 if n_jobs in (None, -1) else n_jobs
-    )
-    votes = targets[indices[:, :k]].sum(axis=1)
+    distances, indices = tree.query(queries, k=k + 1, workers=workers)
+    # the k nearest rows' votes; ``targets`` as 0/1 bytes so the sum is integer
+    votes = targets.view(np.uint8)[indices[:, :k]].sum(axis=1, dtype=np.int64)
+    del indices
     vote = votes * 2 > k
     kth, next_ = distances[:, k - 1], distances[:, k]
     tied = np.flatnonzero((next_ - kth) <= TIE_TOLERANCE * np.maximum(next_, 1.0))
     if len(tied):
-        undecided = []
-        for row in tied:
-            decided = _vote_if_tie_is_harmless(
-                tree, rows_a, targets, queries[row], float(kth[row]), k
-            )
-            if decided is None:
-                undecided.append(row)
-            else:
-                vote[row] = decided
-        if undecided:
+        decided, tie_vote = _votes_if_ties_are_harmless(
+            tree, rows_a, targets, queries[tied], kth[tied], k, workers
+        )
+        vote[tied[decided]] = tie_vote[decided]
+        undecided = tied[~decided]
+        if len(undecided):
             vote[undecided] = _sklearn_vote(rows_a, targets, queries[undecided], k, n_jobs)
     in_row_order = np.empty(len(vote), dtype=bool)
     in_row_order[order] = vote
     return in_row_order
 
 
-def _vote_if_tie_is_harmless(
+def _tree_and_query_order(
+    rows_a: npt.NDArray[np.float64], rows_d: npt.NDArray[np.float64], *, parallel: bool
+) -> tuple[Any, npt.NDArray[np.intp]]:
+    """The k-d tree of the ``a`` rows and the order to query the ``d`` rows in.
+
+    The order is the leaf order of a k-d tree built on the ``d`` rows:
+    consecutive queries then walk the same nodes and leaves of the ``a`` tree
+    while they are in cache.  On 1M rows that is 2-3x faster than the given
+    row order.  Each row's answer does not depend on the other queries, so the
+    results are the same bits; only the vote is put back in row order.
+
+    SciPy builds a tree without holding the GIL, so with more than one core
+    the two trees are built at the same time (the ``d`` tree in a thread).
+    """
+    from scipy.spatial import cKDTree
+
+    def query_order() -> npt.NDArray[np.intp]:
+        ordering = cKDTree(
+            rows_d, leafsize=QUERY_ORDER_LEAF_SIZE, balanced_tree=False, compact_nodes=False
+        )
+        return np.asarray(ordering.indices)
+
+    def a_tree() -> Any:
+        return cKDTree(rows_a, leafsize=32, balanced_tree=False, compact_nodes=False)
+
+    if not parallel:
+        return a_tree(), query_order()
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        order = pool.submit(query_order)
+        tree = a_tree()
+        return tree, order.result()
+
+
+#: Candidate rows examined per block when resolving ties (bounds the memory of
+#: the distance computation: ~8 bytes per feature and candidate).
+TIE_CANDIDATE_BLOCK = 1 << 18
+
+
+def _votes_if_ties_are_harmless(
     tree: Any,
     rows_a: npt.NDArray[np.float64],
     targets: npt.NDArray[np.bool_],
-    query: npt.NDArray[np.float64],
-    kth: float,
+    queries: npt.NDArray[np.float64],
+    kth: npt.NDArray[np.float64],
     k: int,
-) -> bool | None:
-    """The vote when every way of breaking the tie gives the same majority.
+    workers: int,
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """For queries tied at the k-th distance: which are decided, and their vote.
 
     With ``m`` rows strictly closer than the k-th distance and a set ``T`` of
     rows tied at it, any exact k-NN takes ``k − m`` rows of ``T``.  If the
     majority is the same for the fewest and the most positive choices, it is
-    the same for all of them — scikit-learn's included — and we return it;
-    otherwise ``None`` (ask scikit-learn).
+    the same for all of them — scikit-learn's included — and the query is
+    decided; otherwise (or when the counts are inconsistent with the k-NN
+    query) it is left to scikit-learn.  Identical queries (common where ties
+    are: integer-valued features) are resolved once, and all of them with
+    array operations over the candidate rows of one ball query.
     """
-    tolerance = TIE_TOLERANCE * max(kth, 1.0)
-    candidates = np.asarray(tree.query_ball_point(query, r=kth + tolerance), dtype=np.int64)
-    distance = np.sqrt(((rows_a[candidates] - query) ** 2).sum(axis=1))
-    closer = candidates[distance < kth - tolerance]
-    at_boundary = candidates[np.abs(distance - kth) <= tolerance]
-    take = k - len(closer)
-    if take <= 0 or take > len(at_boundary):
-        return None  # inconsistent with the k-NN query: let scikit-learn decide
-    positive_closer = int(targets[closer].sum())
-    positive_tied = int(targets[at_boundary].sum())
-    fewest = positive_closer + max(0, take - (len(at_boundary) - positive_tied))
-    most = positive_closer + min(take, positive_tied)
-    if (fewest * 2 > k) == (most * 2 > k):
-        return most * 2 > k
-    return None
+    distinct, inverse = np.unique(queries, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    # identical queries have identical distances: any one's k-th distance
+    first = np.empty(len(distinct), dtype=np.intp)
+    first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)
+    radius = kth[first]
+    tolerance = TIE_TOLERANCE * np.maximum(radius, 1.0)
+    lengths = np.asarray(
+        tree.query_ball_point(distinct, r=radius + tolerance, return_length=True, workers=workers),
+        dtype=np.int64,
+    )
+    closer = np.zeros(len(distinct), dtype=np.int64)
+    positive_closer = np.zeros(len(distinct), dtype=np.int64)
+    tied = np.zeros(len(distinct), dtype=np.int64)
+    positive_tied = np.zeros(len(distinct), dtype=np.int64)
+    start = 0
+    while start < len(distinct):
+        # at least one query per block, however many candidates it has
+        stop = start + max(
+            1, int(np.searchsorted(np.cumsum(lengths[start:]), TIE_CANDIDATE_BLOCK, "right"))
+        )
+        block = slice(start, stop)
+        found = tree.query_ball_point(
+            distinct[block], r=(radius + tolerance)[block], workers=workers
+        )
+        counts = np.fromiter((len(c) for c in found), dtype=np.intp, count=len(found))
+        candidates = np.fromiter(
+            itertools.chain.from_iterable(found), dtype=np.intp, count=int(counts.sum())
+        )
+        owner = np.repeat(np.arange(stop - start), counts)
+        queried = distinct[block][owner]
+        distance = np.sqrt(((rows_a[candidates] - queried) ** 2).sum(axis=1))
+        near = distance < (radius[block] - tolerance[block])[owner]
+        at_boundary = np.abs(distance - radius[block][owner]) <= tolerance[block][owner]
+        positive = targets[candidates]
+        n = stop - start
+        closer[block] = np.bincount(owner[near], minlength=n)
+        positive_closer[block] = np.bincount(owner[near & positive], minlength=n)
+        tied[block] = np.bincount(owner[at_boundary], minlength=n)
+        positive_tied[block] = np.bincount(owner[at_boundary & positive], minlength=n)
+        start = stop
+    take = k - closer
+    fewest = positive_closer + np.maximum(0, take - (tied - positive_tied))
+    most = positive_closer + np.minimum(take, positive_tied)
+    consistent = (take > 0) & (take <= tied)
+    decided = consistent & ((fewest * 2 > k) == (most * 2 > k))
+    vote = most * 2 > k
+    return decided[inverse], vote[inverse]
 
 
 def flip_test(
