@@ -21,7 +21,9 @@ CSV (the synthetic loan data of ``bias_bench.py``) with all 21 bias metrics
 Every measurement is a fresh process; wall times and peak RSS (``wait4``'s
 ``ru_maxrss``) are medians of ``--repeat`` rounds, each round running every
 row once, so a change in machine load hits all rows alike.  The load average
-is printed before and after: the machine is shared, read the ratios first.
+is printed before and after: the machine is shared, read the ratios first;
+``(min)`` is the fastest round and ``CPU s`` the process's user + system
+time (all threads), both less sensitive to other load than the medians.
 
     python benchmarks/job_bench.py                       # 1M rows, 3 rounds
     python benchmarks/job_bench.py --smclarify-python /path/to/.venv-golden/bin/python
@@ -96,6 +98,7 @@ def _timed(command: list[str], env: dict[str, str] | None = None) -> dict[str, A
         raise RuntimeError(f"{command[:4]} failed ({process.returncode}):\n{stderr[-2000:]}")
     return {
         "seconds": seconds,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
         "peak_rss_mb": usage.ru_maxrss / 1024,
         "stdout": stdout,
         "stderr": stderr,
@@ -205,14 +208,19 @@ def main() -> None:
                 runs[name].append(run)
         load_after = _load()
 
-    header = f"{'':24} {'process s':>9} {'read s':>7} {'bias s':>7} {'peak RSS MB':>11}"
+    header = (
+        f"{'':24} {'process s':>9} {'(min)':>6} {'CPU s':>6} {'read s':>7} {'bias s':>7}"
+        f" {'peak RSS MB':>11}"
+    )
     print(header)
     print("-" * len(header))
     for name, done in runs.items():
         read = f"{_median(done, 'read'):7.2f}" if "read" in done[0] else f"{'':7}"
         bias = f"{_median(done, 'bias'):7.2f}" if "bias" in done[0] else f"{'':7}"
+        fastest = min(r["seconds"] for r in done)
         print(
-            f"{name:24} {_median(done, 'seconds'):9.2f} {read} {bias}"
+            f"{name:24} {_median(done, 'seconds'):9.2f} {fastest:6.2f}"
+            f" {_median(done, 'cpu_seconds'):6.2f} {read} {bias}"
             f" {_median(done, 'peak_rss_mb'):11.0f}"
         )
     print(f"\nload average after: {load_after}")

@@ -12,14 +12,20 @@ Our answer is scikit-learn's answer, ties included, but computed faster:
    included — sees the same neighbours and the same majority vote (k is 1 or
    5, so binary votes never tie).
 2. Where they do not differ (a tie at the k-th place, common with
-   integer-valued features) we look at every row tied at that distance: if
+   integer-valued features) we look at every row tied at that distance (one
+   ball query for all distinct tied rows, counted with array operations): if
    all ways of breaking the tie give the same majority, that is the answer;
    only the rest is answered by scikit-learn's own estimator with smclarify's
-   parameters (identical rows queried once).
+   parameters (identical rows queried once).  That costs scikit-learn's import
+   (~0.5 s) and a fit on the ``a`` rows, paid only when such a row exists.
 3. Where scikit-learn would not use its k-d tree (more than 15 features, or
    ``k ≥ n_a / 2``: brute force, whose rounding can reorder neighbours) or
    would reject the data (NaN, infinity, no feature column), scikit-learn
    answers everything, so its answers and error texts are reported verbatim.
+
+What a job pays for FT is therefore a k-d tree build on ``a``, one on ``d``
+(built alongside, it only orders the queries) and the ``(k + 1)``-NN query;
+``benchmarks/ft_bench.py`` prints FT beside that floor.
 """
 
 from __future__ import annotations
@@ -45,6 +51,9 @@ TIE_TOLERANCE = 1e-9
 #: it builds faster than a fine one and, measured on 1M rows, orders the
 #: queries as well as leaves of 16 or 256 rows or a median-split tree.
 QUERY_ORDER_LEAF_SIZE = 64
+#: ``d`` rows per k-NN query call: large enough that the per-call cost (thread
+#: start-up) is noise, small enough that a block's results stay small (6 MB).
+QUERY_BLOCK = 1 << 16
 
 
 def numeric_feature_matrix(features: pd.DataFrame) -> npt.NDArray[np.float64] | None:
@@ -126,16 +135,23 @@ def _neighbour_vote(
     workers = -1 if n_jobs in (None, -1) else n_jobs
     tree, order = _tree_and_query_order(rows_a, rows_d, parallel=workers != 1)
     queries = rows_d[order]
-    distances, indices = tree.query(queries, k=k + 1, workers=workers)
-    # the k nearest rows' votes; ``targets`` as 0/1 bytes so the sum is integer
-    votes = targets.view(np.uint8)[indices[:, :k]].sum(axis=1, dtype=np.int64)
-    del indices
-    vote = votes * 2 > k
-    kth, next_ = distances[:, k - 1], distances[:, k]
-    tied = np.flatnonzero((next_ - kth) <= TIE_TOLERANCE * np.maximum(next_, 1.0))
+    vote = np.empty(len(queries), dtype=bool)
+    tied_blocks = []
+    positive = targets.view(np.uint8)  # 0/1 bytes, so the vote count is an integer sum
+    # In blocks, so the (k+1)-NN distances and indices of only one block are
+    # held at a time (2 x 8 x (k+1) bytes per row: 34 MB for 350k rows at once).
+    for start in range(0, len(queries), QUERY_BLOCK):
+        block = slice(start, start + QUERY_BLOCK)
+        distances, indices = tree.query(queries[block], k=k + 1, workers=workers)
+        vote[block] = positive[indices[:, :k]].sum(axis=1, dtype=np.int64) * 2 > k
+        kth, next_ = distances[:, k - 1], distances[:, k]
+        tied = np.flatnonzero((next_ - kth) <= TIE_TOLERANCE * np.maximum(next_, 1.0))
+        tied_blocks.append((tied + start, kth[tied]))
+    tied = np.concatenate([rows for rows, _ in tied_blocks]) if tied_blocks else np.empty(0, int)
     if len(tied):
+        tied_kth = np.concatenate([distance for _, distance in tied_blocks])
         decided, tie_vote = _votes_if_ties_are_harmless(
-            tree, rows_a, targets, queries[tied], kth[tied], k, workers
+            tree, rows_a, targets, queries[tied], tied_kth, k, workers
         )
         vote[tied[decided]] = tie_vote[decided]
         undecided = tied[~decided]
@@ -256,13 +272,8 @@ def _votes_if_ties_are_harmless(
     return decided[inverse], vote[inverse]
 
 
-def flip_test(
-    matrix: npt.NDArray[np.float64] | None,
-    d: npt.NDArray[np.bool_],
-    yhat: npt.NDArray[np.bool_],
-    n_jobs: int | None = None,
-) -> float:
-    """FT for one facet group; see :func:`openclarify.bias.posttraining.flip_test`."""
+def check_groups(matrix: npt.NDArray[np.float64] | None, d: npt.NDArray[np.bool_]) -> None:
+    """smclarify's FT failures, in its order: an empty group, then non-numeric features."""
     n_d = int(d.sum())
     if n_d == 0:
         raise MetricFailure("Facet set is empty")
@@ -271,9 +282,23 @@ def flip_test(
     if matrix is None:
         raise MetricFailure("FlipTest does not support non-numeric columns")
 
+
+def split_rows(
+    matrix: npt.NDArray[np.float64], d: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The ``a`` and ``d`` rows of the feature matrix (copies, C-contiguous)."""
     # ``compress`` copies the selected rows ~3x faster than ``matrix[mask]``
-    # (same values, same C-contiguous float64 layout).
-    rows_a, rows_d = matrix.compress(~d, axis=0), matrix.compress(d, axis=0)
+    return matrix.compress(~d, axis=0), matrix.compress(d, axis=0)
+
+
+def flip_test_of_rows(
+    rows_a: npt.NDArray[np.float64],
+    rows_d: npt.NDArray[np.float64],
+    d: npt.NDArray[np.bool_],
+    yhat: npt.NDArray[np.bool_],
+    n_jobs: int | None = None,
+) -> float:
+    """FT from the rows :func:`split_rows` gives (after :func:`check_groups`)."""
     targets = yhat[~d]
     k = DEFAULT_NEIGHBOURS if len(rows_a) > SMALL_GROUP_THRESHOLD else MIN_NEIGHBOURS
     try:
@@ -283,4 +308,17 @@ def flip_test(
     model_d = yhat[d]
     flipped_up = int(np.count_nonzero(model_d & ~neighbour_vote))
     flipped_down = int(np.count_nonzero(~model_d & neighbour_vote))
-    return divide(flipped_up - flipped_down, n_d)
+    return divide(flipped_up - flipped_down, len(model_d))
+
+
+def flip_test(
+    matrix: npt.NDArray[np.float64] | None,
+    d: npt.NDArray[np.bool_],
+    yhat: npt.NDArray[np.bool_],
+    n_jobs: int | None = None,
+) -> float:
+    """FT for one facet group; see :func:`openclarify.bias.posttraining.flip_test`."""
+    check_groups(matrix, d)
+    assert matrix is not None  # check_groups raised otherwise
+    rows_a, rows_d = split_rows(matrix, d)
+    return flip_test_of_rows(rows_a, rows_d, d, yhat, n_jobs)
