@@ -70,9 +70,15 @@ label = report.LabelColumn("approved", df["approved"], [1])
 predicted = report.LabelColumn("predicted", df["predicted"], [1])
 facet = report.FacetColumn("sex", [1])
 group = df["education"]
-report.bias_report(df, facet, label, report.StageType.PRE_TRAINING, predicted, ["all"], group)
-report.bias_report(df, facet, label, report.StageType.POST_TRAINING, predicted, ["all"], group)
-print(json.dumps({"bias_report": time.perf_counter() - started}))
+pre = report.bias_report(
+    df, facet, label, report.StageType.PRE_TRAINING, predicted, ["all"], group
+)
+post = report.bias_report(
+    df, facet, label, report.StageType.POST_TRAINING, predicted, ["all"], group
+)
+seconds = time.perf_counter() - started
+values = {m["name"]: m["value"] for part in (pre, post) for m in part[0]["metrics"]}
+print(json.dumps({"bias_report": seconds, "values": values}))
 """
 
 LOADED = re.compile(r"Loaded \d+ rows, \d+ columns in ([0-9.]+)s")
@@ -134,6 +140,31 @@ def _prepare(rows: int, workdir: Path) -> None:
             methods["report"] = {"name": "report", "title": "Bias report"}
         config = config_for("categorical", methods, "text/csv")
         (base / "processing/input/config/analysis_config.json").write_text(json.dumps(config))
+
+
+def _our_values(base: Path) -> dict[str, Any]:
+    """Metric name -> value of the job's ``analysis.json`` (facet ``sex``, its one group)."""
+    analysis = json.loads((base / "processing/output/analysis.json").read_text())
+    values = {}
+    for section in ("pre_training_bias_metrics", "post_training_bias_metrics"):
+        for metric in analysis[section]["facets"]["sex"][0]["metrics"]:
+            values[metric["name"]] = metric["value"]
+    return values
+
+
+def _largest_difference(ours: dict[str, Any], theirs: dict[str, Any]) -> tuple[str, float]:
+    """The metric where ours and smclarify's differ most, and by how much."""
+    if set(ours) != set(theirs):
+        return f"metric names differ: {sorted(set(ours) ^ set(theirs))}", float("inf")
+    worst, difference = "", 0.0
+    for name, value in ours.items():
+        other = theirs[name]
+        if value == other:
+            continue
+        gap = float("inf") if value is None or other is None else abs(value - other)
+        if gap >= difference:
+            worst, difference = name, gap
+    return worst or "none", difference
 
 
 def _median(runs: list[dict[str, Any]], key: str) -> float:
@@ -203,8 +234,12 @@ def main() -> None:
                     read, bias = LOADED.search(run["stderr"]), BIAS.search(run["stderr"])
                     run["read"] = float(read.group(1)) if read else float("nan")
                     run["bias"] = float(bias.group(1)) if bias else float("nan")
+                    run["values"] = _our_values(
+                        bases["reports" if "reports" in name else "no report"]
+                    )
                 elif name.startswith("smclarify"):
-                    run["bias"] = json.loads(run["stdout"].strip().splitlines()[-1])["bias_report"]
+                    answer = json.loads(run["stdout"].strip().splitlines()[-1])
+                    run["bias"], run["values"] = answer["bias_report"], answer["values"]
                 runs[name].append(run)
         load_after = _load()
 
@@ -225,6 +260,15 @@ def main() -> None:
         )
     print(f"\nload average after: {load_after}")
     if have_smclarify:
+        expected = runs["smclarify bias_report"][0]["values"]
+        for name, done in runs.items():
+            if "values" in done[0] and not name.startswith("smclarify"):
+                worst, difference = _largest_difference(done[-1]["values"], expected)
+                ft = done[-1]["values"].get("FT")
+                print(
+                    f"{name}: {len(expected)} metrics, largest |ours - smclarify| = "
+                    f"{difference:.3g} ({worst}); FT {ft!r} vs {expected.get('FT')!r}"
+                )
         theirs = _median(runs["smclarify bias_report"], "bias")
         print("smclarify bias_report alone vs ours:")
         for name in runs:
