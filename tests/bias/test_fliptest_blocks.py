@@ -13,6 +13,8 @@ import pytest
 from sklearn.neighbors import KNeighborsClassifier
 
 from openclarify.bias import fliptest
+from openclarify.bias.analysis import _FlipTestRows
+from openclarify.data.table import BiasTable
 
 
 def _tied_grid(seed: int, n: int = 600) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -85,9 +87,6 @@ def test_one_vs_rest_groups_share_the_matrix_until_the_last() -> None:
     The matrix is dropped after the last group has taken its rows; a group
     asking again (never done by the job) rebuilds it rather than failing.
     """
-    from openclarify.bias.analysis import _FlipTestRows
-    from openclarify.data.table import BiasTable
-
     rng = np.random.default_rng(3)
     n = 300
     frame = pd.DataFrame(
@@ -109,3 +108,47 @@ def test_one_vs_rest_groups_share_the_matrix_until_the_last() -> None:
     got = [rows.for_group(mask)() for mask in masks]
     assert got == expected
     assert rows.for_group(masks[0])() == expected[0]
+
+
+def _rows_for(frame: pd.DataFrame, yhat: np.ndarray, groups: int) -> _FlipTestRows:
+    features = [c for c in frame.columns if c not in ("g", "label")]
+    table = BiasTable(
+        frame=frame, label="label", predicted_label=None, group=None, feature_columns=features
+    )
+    return _FlipTestRows(table, ("g",), yhat, 1, groups)
+
+
+def test_a_single_group_split_straight_from_the_frame_equals_the_matrix_path() -> None:
+    rng = np.random.default_rng(4)
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "g": rng.integers(0, 2, n),
+            "x": rng.normal(size=n),
+            "y": rng.integers(0, 5, n),
+            "z": pd.array(rng.integers(0, 3, n), dtype="Int64"),
+            "label": rng.integers(0, 2, n),
+        }
+    )
+    yhat = rng.random(n) < 0.5
+    d = frame["g"].to_numpy() == 1
+    whole = fliptest.numeric_feature_matrix(frame[["x", "y", "z"]])
+    assert whole is not None
+    expected = fliptest.flip_test(whole, d, yhat, n_jobs=1)
+    assert _rows_for(frame, yhat, 1).for_group(d)() == expected
+    rows_a, rows_d = fliptest.split_features(frame[["x", "y", "z"]], d) or (None, None)
+    assert np.array_equal(rows_a, whole[~d]) and np.array_equal(rows_d, whole[d])
+    assert rows_a is not None and rows_a.flags.c_contiguous
+
+
+@pytest.mark.parametrize("groups", [1, 2])
+def test_an_empty_group_is_reported_before_non_numeric_features(groups: int) -> None:
+    frame = pd.DataFrame({"g": [0, 0, 0], "s": ["a", "b", "c"], "label": [0, 1, 0]})
+    yhat = np.array([True, False, True])
+    rows = _rows_for(frame, yhat, groups)
+    with pytest.raises(fliptest.MetricFailure, match=r"^Facet set is empty$"):
+        rows.for_group(np.zeros(3, bool))()
+    with pytest.raises(
+        fliptest.MetricFailure, match=r"^FlipTest does not support non-numeric columns$"
+    ):
+        rows.for_group(np.array([True, False, False]))()

@@ -38,7 +38,13 @@ from .beyond import CountedGroup
 from .common import MetricValue
 from .counts import ConfusionCounts, GroupedCounts, RowKeys
 from .engine import GroupCodes, evaluate_group, failed_group
-from .fliptest import check_groups, flip_test_of_rows, numeric_feature_matrix, split_rows
+from .fliptest import (
+    check_groups,
+    flip_test_of_rows,
+    numeric_feature_matrix,
+    split_features,
+    split_rows,
+)
 from .intersections import JOINER, FacetGroups, crossed_groups, crossing_columns
 from .registry import MetricSpec
 
@@ -244,23 +250,33 @@ class _FlipTestRows:
         self._built = False
         self._remaining = groups
 
+    def _features(self) -> pd.DataFrame:
+        return self._table.frame[
+            [c for c in self._table.feature_columns if c not in self._excluded]
+        ]
+
     def matrix(self) -> npt.NDArray[np.float64] | None:
         if not self._built:
-            columns = [c for c in self._table.feature_columns if c not in self._excluded]
-            self._matrix = numeric_feature_matrix(self._table.frame[columns])
+            self._matrix = numeric_feature_matrix(self._features())
             self._built = True
         return self._matrix
 
     def _flip_test(self, d: BoolArray) -> MetricValue:
-        matrix = self.matrix()
         self._remaining -= 1
-        if self._remaining <= 0:  # the last group: nobody needs the matrix after this
-            self._matrix, self._built = None, False
-        check_groups(matrix, d)
-        assert matrix is not None  # check_groups raised otherwise
-        rows_a, rows_d = split_rows(matrix, d)
-        del matrix
-        return flip_test_of_rows(rows_a, rows_d, d, self._yhat, n_jobs=self._n_jobs)
+        if self._remaining <= 0 and not self._built:
+            # the only (or last) group and no matrix yet: split straight from the frame
+            rows = split_features(self._features(), d)
+            check_groups(None if rows is None else rows[0], d)
+        else:
+            matrix = self.matrix()
+            if self._remaining <= 0:  # the last group: nobody needs the matrix after this
+                self._matrix, self._built = None, False
+            check_groups(matrix, d)
+            assert matrix is not None  # check_groups raised otherwise
+            rows = split_rows(matrix, d)
+            del matrix
+        assert rows is not None  # check_groups raised otherwise
+        return flip_test_of_rows(*rows, d, self._yhat, n_jobs=self._n_jobs)
 
     def for_group(self, d: BoolArray) -> Callable[[], MetricValue]:
         return lambda: self._flip_test(d)

@@ -31,6 +31,7 @@ What a job pays for FT is therefore a k-d tree build on ``a``, one on ``d``
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -56,6 +57,17 @@ QUERY_ORDER_LEAF_SIZE = 64
 QUERY_BLOCK = 1 << 16
 
 
+def _numeric(features: pd.DataFrame) -> bool:
+    return len(features.select_dtypes([np.number, bool]).columns) == len(features.columns)
+
+
+def _float_columns(features: pd.DataFrame) -> Iterator[npt.NDArray[np.float64]]:
+    """Each column as ``DataFrame.to_numpy(dtype=float64, na_value=nan)`` gives it."""
+    for position in range(len(features.columns)):
+        column = features.iloc[:, position]
+        yield column.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
 def numeric_feature_matrix(features: pd.DataFrame) -> npt.NDArray[np.float64] | None:
     """Feature rows as a C-contiguous float64 matrix, or ``None`` when a column is not numeric/bool.
 
@@ -68,14 +80,31 @@ def numeric_feature_matrix(features: pd.DataFrame) -> npt.NDArray[np.float64] | 
     ~10x more (every row gathered from five places), and the k-d tree wants
     rows contiguous anyway.
     """
-    numeric = features.select_dtypes([np.number, bool])
-    if len(numeric.columns) != len(features.columns):
+    if not _numeric(features):
         return None
     matrix = np.empty((len(features), len(features.columns)), dtype=np.float64)
-    for position in range(len(features.columns)):
-        column = features.iloc[:, position]
-        matrix[:, position] = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    for position, values in enumerate(_float_columns(features)):
+        matrix[:, position] = values
     return matrix
+
+
+def split_features(
+    features: pd.DataFrame, d: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None:
+    """``split_rows(numeric_feature_matrix(features), d)`` without the whole matrix.
+
+    For a facet with one group, where the matrix would serve once: its rows
+    go straight into the ``a`` and ``d`` matrices (same values), so the job
+    never holds all three (40 MB less peak memory on 1M rows x 5 features).
+    """
+    if not _numeric(features):
+        return None
+    rows_a = np.empty((int(np.count_nonzero(~d)), len(features.columns)), dtype=np.float64)
+    rows_d = np.empty((len(d) - len(rows_a), len(features.columns)), dtype=np.float64)
+    for position, values in enumerate(_float_columns(features)):
+        rows_a[:, position] = values.compress(~d)
+        rows_d[:, position] = values.compress(d)
+    return rows_a, rows_d
 
 
 def sklearn_uses_kd_tree(n_rows: int, n_features: int, k: int) -> bool:
