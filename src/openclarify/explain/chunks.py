@@ -30,7 +30,7 @@ def record_rng(seed: int, row: int) -> np.random.Generator:
 
 
 def sample_chunk(
-    player_idx: Sequence[NDArray[np.intp]],
+    players: NDArray[np.bool_],
     budgets: NDArray[np.int64],
     start: int,
     stop: int,
@@ -44,9 +44,10 @@ def sample_chunk(
     """
     plans: list[Coalitions | None] = [None] * (stop - start)
     groups: dict[tuple[int, int], list[int]] = {}
+    counts = players[start:stop].sum(axis=1).tolist()
     for i in range(start, stop):
         if budgets[i]:
-            groups.setdefault((len(player_idx[i]), int(budgets[i])), []).append(i)
+            groups.setdefault((counts[i - start], int(budgets[i])), []).append(i)
     for (p, budget), members in groups.items():
         rngs = [record_rng(seed, row_offset + i) for i in members]
         for i, coal in zip(members, sample_many(p, budget, rngs), strict=True):
@@ -165,7 +166,6 @@ class ChunkBuilder:
         row_offset: int,
     ) -> None:
         self.records, self.baseline, self.players = records, baseline, players
-        self.player_idx = [np.flatnonzero(row) for row in players]
         self.budgets, self.fixed_all = budgets, fixed_all
         self.seed, self.row_offset = seed, row_offset
         self._buffer: NDArray[np.float64] | None = None
@@ -177,7 +177,7 @@ class ChunkBuilder:
         Rows: the chunk's records, then row ``s·b + r`` = the record where
         coalition ``s`` has the feature, baseline row ``r`` elsewhere.
         """
-        plans = sample_chunk(self.player_idx, self.budgets, start, stop, self.seed, self.row_offset)
+        plans = sample_chunk(self.players, self.budgets, start, stop, self.seed, self.row_offset)
         m = self.records.shape[1]
         layout = Layout(plans, self.players[start:stop], m, self.fixed_all, self._scratch)
         recs = self.records[start:stop]

@@ -24,9 +24,10 @@ efficiency (attributions add up to ``v(1) − v(0)``) is still exact, because
 the constraint is imposed, not fitted.
 
 This module holds the link and the estimator driver (:func:`explain`: the
-players of each record, the synthetic rows of a chunk of records, the model
-calls); the coalitions and their weights are in :mod:`.coalitions`, the
-constrained fit in :mod:`.least_squares`.
+players of each record, the model calls, the attributions of a chunk); a chunk's
+coalitions and synthetic rows are built in :mod:`.chunks`, the coalitions and
+their weights drawn in :mod:`.coalitions`, the constrained fit is in
+:mod:`.least_squares`.
 """
 
 from __future__ import annotations
@@ -133,7 +134,8 @@ def _attribute(
     start, stop, plans, layout = chunk.start, chunk.stop, chunk.plans, chunk.layout
     n_recs, k_out = stop - start, out.shape[1]
     fx = link(out[:n_recs])
-    ey = link(out[n_recs:].reshape(-1, b, k_out).mean(axis=1)) if layout.n_coalitions else fx
+    # v(z) per coalition row: the link of the mean over the baseline rows
+    ey = link(out[n_recs:].reshape(-1, b, k_out).mean(axis=1))
     v0 = ey[layout.empty_row] if fixed_all else np.broadcast_to(expected_value, fx.shape)
     delta = fx - v0
     player_idx = [np.flatnonzero(row) for row in layout.players]
