@@ -13,7 +13,8 @@ from numpy.typing import NDArray
 
 from openclarify.explain import explain, sample_coalitions
 from openclarify.explain.kernel_shap import NORMAL_EQUATIONS_MAX_COND, _solve
-from openclarify.explain.least_squares import Scratch, solve_many
+from openclarify.explain.least_squares import solve_many
+from openclarify.explain.scratch import Scratch
 from openclarify.explain.tabular import TabularCodec
 
 Arr = NDArray[np.float64]

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .coalitions import Coalitions, sample_many
-from .least_squares import Scratch
+from .scratch import Scratch
 
 
 def record_rng(seed: int, row: int) -> np.random.Generator:
@@ -36,6 +36,7 @@ def sample_chunk(
     stop: int,
     seed: int,
     row_offset: int,
+    scratch: Scratch | None = None,
 ) -> list[Coalitions | None]:
     """Coalitions of records ``start..stop`` (``None``: fewer than two players).
 
@@ -50,7 +51,7 @@ def sample_chunk(
             groups.setdefault((counts[i - start], int(budgets[i])), []).append(i)
     for (p, budget), members in groups.items():
         rngs = [record_rng(seed, row_offset + i) for i in members]
-        for i, coal in zip(members, sample_many(p, budget, rngs), strict=True):
+        for i, coal in zip(members, sample_many(p, budget, rngs, scratch=scratch), strict=True):
             plans[i - start] = coal
     return plans
 
@@ -177,7 +178,9 @@ class ChunkBuilder:
         Rows: the chunk's records, then row ``s·b + r`` = the record where
         coalition ``s`` has the feature, baseline row ``r`` elsewhere.
         """
-        plans = sample_chunk(self.players, self.budgets, start, stop, self.seed, self.row_offset)
+        plans = sample_chunk(
+            self.players, self.budgets, start, stop, self.seed, self.row_offset, self._scratch
+        )
         m = self.records.shape[1]
         layout = Layout(plans, self.players[start:stop], m, self.fixed_all, self._scratch)
         recs = self.records[start:stop]

@@ -11,6 +11,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from .scratch import Scratch
+
 
 def default_num_samples(m: int) -> int:
     """Default number of coalitions per record, ``min(2·M + 2048, 2^M − 2)`` (§2.8).
@@ -339,7 +341,7 @@ def _sample_sequential(
 
 
 def _sample_prefix(
-    m: int, plan: _EnumeratedPart, rngs: Sequence[np.random.Generator]
+    m: int, plan: _EnumeratedPart, rngs: Sequence[np.random.Generator], scratch: Scratch
 ) -> list[Coalitions]:
     """The sampled part of many records with the same plan, vectorised over records.
 
@@ -352,15 +354,18 @@ def _sample_prefix(
     """
     block, k, left = plan.first_block, plan.prefix, plan.left
     n = len(rngs)
-    class_draws = np.empty((n, block))  # the uniforms rng.choice would turn into classes
-    u = np.empty((n, k, m))
+    class_draws = scratch.get("class_draws", (n, block))  # what rng.choice turns into classes
+    u = scratch.get("uniforms", (n, k, m))
     for r, rng in enumerate(rngs):
         rng.random(out=class_draws[r])
         rng.random(out=u[r])
     head = _sizes(plan, class_draws[:, :k])
     flat = np.arange(n * k)
     # the s-th smallest of each draw's uniforms (one flat take instead of a fancy index)
-    kth = np.sort(u, axis=2).reshape(-1)[flat * m + head.reshape(-1) - 1]
+    ordered = scratch.get("ordered", u.shape)
+    np.copyto(ordered, u)
+    ordered.sort(axis=2)
+    kth = ordered.reshape(-1)[flat * m + head.reshape(-1) - 1]
     drawn = u <= kth.reshape(n, k, 1)
     keys = _integer_keys(drawn.reshape(n * k, m)).reshape(n, k)
     # first occurrences per record: a stable sort keeps equal keys in draw order
@@ -419,13 +424,20 @@ def _sample_prefix(
     return [c for c in out if c is not None]
 
 
-def sample_many(m: int, num_samples: int, rngs: Sequence[np.random.Generator]) -> list[Coalitions]:
+def sample_many(
+    m: int,
+    num_samples: int,
+    rngs: Sequence[np.random.Generator],
+    *,
+    scratch: Scratch | None = None,
+) -> list[Coalitions]:
     """:func:`sample_coalitions` for many records with ``M`` players, one generator each.
 
     The result for ``rngs[i]`` is exactly ``sample_coalitions(m, num_samples,
     rngs[i])``, and each generator is left in the same state; the work is shared:
     enumerated coalitions are built once, and the draws of all records are sorted
-    and deduplicated together.
+    and deduplicated together. ``scratch`` holds the draws between calls (the
+    coalitions returned never live in it).
     """
     if m < 2:
         raise ValueError(f"coalition sampling needs at least 2 players, got {m}")
@@ -444,7 +456,7 @@ def sample_many(m: int, num_samples: int, rngs: Sequence[np.random.Generator]) -
             _sample_sequential(m, plan, rng, _sizes(plan, rng.random(plan.first_block)), empty)
             for rng in rngs
         ]
-    return _sample_prefix(m, plan, rngs)
+    return _sample_prefix(m, plan, rngs, scratch or Scratch())
 
 
 def sample_coalitions(m: int, num_samples: int, rng: np.random.Generator) -> Coalitions:

@@ -42,8 +42,9 @@ from numpy.typing import NDArray
 from .chunks import Chunk, ChunkBuilder
 from .coalitions import Coalitions, default_num_samples, sample_coalitions
 from .least_squares import NORMAL_EQUATIONS_MAX_COND as NORMAL_EQUATIONS_MAX_COND
-from .least_squares import Scratch, solve_many
 from .least_squares import _solve as _solve
+from .least_squares import solve_many
+from .scratch import Scratch
 
 __all__ = [
     "LOGIT_EPS",
