@@ -3,7 +3,9 @@
 Which module to open for what:
 
 * :mod:`.kernel_shap` — :func:`explain`, the estimator driver (players, the
-  synthetic rows of a chunk of records, the model calls) and the logit link;
+  model calls, the attributions of a chunk) and the logit link;
+* :mod:`.chunks` — a chunk of records ready for the model: their coalitions,
+  where each synthetic value comes from, the synthetic rows;
 * :mod:`.coalitions` — which coalitions a record is evaluated on, with their
   regression weights; :mod:`.least_squares` — the constrained weighted fit;
 * :mod:`.aggregate` — global values from the local ones;

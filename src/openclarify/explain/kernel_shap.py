@@ -24,9 +24,10 @@ efficiency (attributions add up to ``v(1) − v(0)``) is still exact, because
 the constraint is imposed, not fitted.
 
 This module holds the link and the estimator driver (:func:`explain`: the
-players of each record, the synthetic rows of a chunk of records, the model
-calls); the coalitions and their weights are in :mod:`.coalitions`, the
-constrained fit in :mod:`.least_squares`.
+players of each record, the model calls, the attributions of a chunk); a chunk's
+coalitions and synthetic rows are built in :mod:`.chunks`, the coalitions and
+their weights drawn in :mod:`.coalitions`, the constrained fit is in
+:mod:`.least_squares`.
 """
 
 from __future__ import annotations
@@ -38,9 +39,12 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from .chunks import Chunk, ChunkBuilder
 from .coalitions import Coalitions, default_num_samples, sample_coalitions
 from .least_squares import NORMAL_EQUATIONS_MAX_COND as NORMAL_EQUATIONS_MAX_COND
-from .least_squares import _solve
+from .least_squares import _solve as _solve
+from .least_squares import solve_many
+from .scratch import Scratch
 
 __all__ = [
     "LOGIT_EPS",
@@ -117,13 +121,42 @@ def _predict(predict: PredictFn, rows: NDArray[np.float64]) -> NDArray[np.float6
     return out
 
 
-def _record_rng(seed: int, row: int) -> np.random.Generator:
-    """Generator of one record, a function of ``(seed, global row index)`` only.
-
-    This is what makes results independent of chunking and of how a dataset is
-    partitioned across workers.
-    """
-    return np.random.default_rng([seed, row])
+def _attribute(
+    chunk: Chunk,
+    out: NDArray[np.float64],
+    link: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+    expected_value: NDArray[np.float64],
+    fixed_all: bool,
+    b: int,
+    phi: NDArray[np.float64],
+    scratch: Scratch,
+) -> None:
+    """Write the attributions of a chunk's records into ``phi`` from the model's ``out``."""
+    start, stop, plans, layout = chunk.start, chunk.stop, chunk.plans, chunk.layout
+    n_recs, k_out = stop - start, out.shape[1]
+    fx = link(out[:n_recs])
+    # v(z) per coalition row: the link of the mean over the baseline rows
+    ey = link(out[n_recs:].reshape(-1, b, k_out).mean(axis=1))
+    v0 = ey[layout.empty_row] if fixed_all else np.broadcast_to(expected_value, fx.shape)
+    delta = fx - v0
+    player_idx = [np.flatnonzero(row) for row in layout.players]
+    for local, coal in enumerate(plans):
+        if coal is None and len(player_idx[local]) == 1:
+            phi[start + local, player_idx[local][0], :] = delta[local]
+    for members in layout.solve_groups():
+        group = [plans[r] for r in members.tolist()]
+        first = group[0]
+        assert first is not None
+        at = layout.first_row[members][:, None] + np.arange(len(first.masks))
+        if all(c is not None and c.masks is first.masks for c in group):
+            masks, weights = first.masks, first.weights  # exact or enumerated: one design
+        else:
+            masks = np.stack([c.masks for c in group if c is not None])
+            weights = np.stack([c.weights for c in group if c is not None])
+        ey_adj = ey[at] - v0[members][:, None, :]
+        sol = solve_many(masks, weights, ey_adj, delta[members], scratch)
+        for r, values in zip(members.tolist(), sol, strict=True):
+            phi[start + r, player_idx[r], :] = values
 
 
 def _explained(m: int, features_to_explain: Sequence[int] | None) -> NDArray[np.bool_]:
@@ -138,38 +171,34 @@ def _explained(m: int, features_to_explain: Sequence[int] | None) -> NDArray[np.
     return explained
 
 
-_Plan = tuple[NDArray[np.intp], Coalitions | None]
-
-
-def _plans(
-    x: NDArray[np.float64],
-    bg: NDArray[np.float64],
-    explained: NDArray[np.bool_],
-    num_samples: int | None,
-    seed: int,
-    row_offset: int,
-) -> tuple[NDArray[np.bool_], list[_Plan]]:
-    """Each record's players and sampled coalitions (``None`` with fewer than 2 players)."""
-    # players: explained features that vary between the record and the baseline
+def _players(
+    x: NDArray[np.float64], bg: NDArray[np.float64], explained: NDArray[np.bool_]
+) -> NDArray[np.bool_]:
+    """``players[i, j]``: feature ``j`` is explained and differs from some baseline row."""
     differs = ~((x[:, None, :] == bg[None, :, :]) | (np.isnan(x)[:, None, :] & np.isnan(bg)))
-    players = differs.any(axis=1) & explained[None, :]
-    plans: list[_Plan] = []
-    for i in range(len(x)):
-        p_idx = np.flatnonzero(players[i])
-        p = len(p_idx)
+    return np.asarray(differs.any(axis=1) & explained[None, :])
+
+
+def _budgets(
+    players: NDArray[np.bool_], num_samples: int | None, b: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Coalitions to draw per record (0: fewer than 2 players) and the most synthetic
+    rows each can need (``b`` per coalition; the coalitions drawn never exceed the
+    budget nor the ``2^p − 2`` there are), known before any sampling."""
+    budgets = np.zeros(len(players), dtype=np.int64)
+    n_rows = np.zeros(len(players), dtype=np.int64)
+    for i, p in enumerate(players.sum(axis=1).tolist()):
         if p >= 2:
             budget = default_num_samples(p) if num_samples is None else num_samples
             if budget < 1:
                 raise ValueError(f"num_samples must be at least 1, got {budget}")
-            plans.append((p_idx, sample_coalitions(p, budget, _record_rng(seed, row_offset + i))))
-        else:
-            plans.append((p_idx, None))
-    return players, plans
+            budgets[i] = budget
+            n_rows[i] = (min(budget, 2**p - 2) if p < 63 else budget) * b
+    return budgets, n_rows
 
 
-def _chunk_rows(plans: list[_Plan], b: int, fixed_all: bool, max_batch_rows: int) -> int:
+def _chunk_rows(n_rows: NDArray[np.int64], b: int, fixed_all: bool, max_batch_rows: int) -> int:
     """Records per call: as many as the largest record's synthetic rows fit ``max_batch_rows``."""
-    n_rows = np.array([0 if c is None else len(c.masks) * b for _, c in plans])
     per = max(1, int(n_rows.max()) + (b if fixed_all else 0))
     return max(1, max_batch_rows // per)
 
@@ -185,19 +214,21 @@ def records_per_call(
 ) -> int:
     """The records :func:`explain` puts in one model call (its default ``chunk_rows``).
 
-    It depends on the coalitions of *every* record (the largest record's
-    synthetic rows), so a caller that explains parts of ``records`` separately
-    passes it as ``chunk_rows`` and cuts the parts at multiples of it: each part
-    then sends the model exactly the calls :func:`explain` sends for the whole
-    (``0`` for no records).
+    It depends on *every* record (the most synthetic rows a record can need,
+    from its players and budget; no coalition is sampled for it), so a caller
+    that explains parts of ``records`` separately passes it as ``chunk_rows``
+    and cuts the parts at multiples of it: each part then sends the model
+    exactly the calls :func:`explain` sends for the whole (``0`` for no
+    records). ``seed`` is accepted for callers written when the size came from
+    the sampled coalitions; it no longer changes the answer.
     """
     x = np.asarray(records, dtype=np.float64)
     bg = np.asarray(baseline, dtype=np.float64)
     if len(x) == 0:
         return 0
     explained = _explained(x.shape[1], features_to_explain)
-    _, plans = _plans(x, bg, explained, num_samples, seed, 0)
-    return _chunk_rows(plans, len(bg), not explained.all(), max_batch_rows)
+    _, n_rows = _budgets(_players(x, bg, explained), num_samples, len(bg))
+    return _chunk_rows(n_rows, len(bg), not explained.all(), max_batch_rows)
 
 
 def explain(
@@ -297,81 +328,26 @@ def explain(
     if n == 0:
         return KernelShapResult(phi, expected_value)
 
-    players, plans = _plans(x, bg, explained, num_samples, seed, row_offset)
+    players = _players(x, bg, explained)
     fixed_all = not explained.all()
+    budgets, n_rows = _budgets(players, num_samples, b)
     if chunk_rows is None:
-        chunk_rows = _chunk_rows(plans, b, fixed_all, max_batch_rows)
+        chunk_rows = _chunk_rows(n_rows, b, fixed_all, max_batch_rows)
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
 
+    builder = ChunkBuilder(x, bg, players, budgets, fixed_all, seed, row_offset)
     model_rows = b
-    buffer: NDArray[np.float64] | None = None
+    scratch = Scratch()
     for start in range(0, n, chunk_rows):
-        stop = min(n, start + chunk_rows)
-        # Full masks over all M columns: non-players are "present" (taken from the
-        # record): for dummies that changes nothing, for features not explained it is
-        # the definition. Row s of the stack belongs to record owner[s].
-        full_masks: list[NDArray[np.bool_]] = []
-        owners: list[NDArray[np.intp]] = []
-        for i in range(start, stop):
-            p_idx, coal = plans[i]
-            base_mask = ~players[i]
-            parts = [base_mask[None, :]] if fixed_all else []  # empty coalition v(0)
-            if coal is not None:
-                fm = np.broadcast_to(base_mask, (len(coal.masks), m)).copy()
-                fm[:, p_idx] = coal.masks
-                parts.append(fm)
-            if parts:
-                stacked = np.concatenate(parts)
-                full_masks.append(stacked)
-                owners.append(np.full(len(stacked), i, dtype=np.intp))
-        recs = x[start:stop]
-        if full_masks:
-            mask_all = np.concatenate(full_masks)
-            owner = np.concatenate(owners)
-            n_synth = len(mask_all) * b
-            # rows = the chunk's records, then row s·b + r = the record where coalition
-            # s has the feature, baseline row r elsewhere. Written in place into one
-            # buffer reused by every chunk (fresh pages would be faulted in and zeroed
-            # by the OS on every call, which costs as much as filling them), and laid
-            # out column by column: each feature is then one contiguous (S, b) block
-            # filled by two passes, about 30 % faster than row-major selects.
-            needed = stop - start + n_synth
-            if buffer is None or buffer.shape[0] < needed:
-                buffer = np.empty((m, needed)).T
-            rows = buffer[:needed]
-            rows[: stop - start] = recs
-            x_own = x[owner]
-            for j in range(m):
-                block = rows[stop - start :, j].reshape(len(mask_all), b)
-                block[...] = bg[None, :, j]
-                np.copyto(block, x_own[:, j : j + 1], where=mask_all[:, j : j + 1])
-        else:
-            rows = recs
-        out = _predict(predict, rows)
-        model_rows += rows.shape[0]
+        chunk = builder.build(start, min(n, start + chunk_rows))
+        out = _predict(predict, chunk.rows)
+        model_rows += chunk.rows.shape[0]
         if out.shape[1] != k_out:
             raise ValueError(
                 f"predict returned {out.shape[1]} outputs for records but {k_out} for the baseline"
             )
-        fx = link(out[: stop - start])
-        if full_masks:
-            ey = link(out[stop - start :].reshape(-1, b, k_out).mean(axis=1))
-        pos = 0
-        for i in range(start, stop):
-            p_idx, coal = plans[i]
-            if fixed_all:
-                v0 = ey[pos]
-                pos += 1
-            else:
-                v0 = expected_value
-            delta = fx[i - start] - v0
-            if coal is not None:
-                s = len(coal.masks)
-                phi[i, p_idx, :] = _solve(coal.masks, coal.weights, ey[pos : pos + s] - v0, delta)
-                pos += s
-            elif len(p_idx) == 1:
-                phi[i, p_idx[0], :] = delta
+        _attribute(chunk, out, link, expected_value, fixed_all, b, phi, scratch)
         if progress is not None:
-            progress(stop, model_rows)
+            progress(chunk.stop, model_rows)
     return KernelShapResult(phi, expected_value)

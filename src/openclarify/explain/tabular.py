@@ -18,6 +18,7 @@ would have seen in the dataset.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -88,8 +89,25 @@ class TabularCodec:
                 out[:, position] = np.where(missing, np.nan, codes)
         return out
 
+    @cached_property
+    def _floats_only(self) -> bool:
+        """Every column decodes to its float64 values unchanged (no codes, ints or bools)."""
+        return all(
+            c.categories is None
+            and not pd.api.types.is_bool_dtype(c.dtype)
+            and not pd.api.types.is_integer_dtype(c.dtype)
+            for c in self.columns
+        )
+
     def decode(self, matrix: NDArray[np.float64]) -> pd.DataFrame:
-        """The frame whose :meth:`encode` is ``matrix``, with the fitted dtypes."""
+        """The frame whose :meth:`encode` is ``matrix``, with the fitted dtypes.
+
+        When every column is a float column the frame wraps ``matrix`` itself
+        (no copy; Kernel SHAP calls this once per chunk of up to 2^16 synthetic
+        rows): it is then valid only as long as ``matrix`` is not overwritten.
+        """
+        if self._floats_only and matrix.dtype == np.float64:
+            return pd.DataFrame(matrix, columns=pd.Index(self.names), copy=False)
         data: dict[int, Any] = {}
         for position, column in enumerate(self.columns):
             values = matrix[:, position]
