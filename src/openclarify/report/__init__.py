@@ -13,6 +13,11 @@ Two entry points for the job, both of which never raise:
 --compare``).  The rendering modules import jinja2, matplotlib, nbformat and
 weasyprint (the ``report`` extra); this module imports none of them, so the
 core package works without the extra.
+
+The charts are drawn once, into the HTML sections; the notebook stores those
+sections as its outputs and the PDF is printed from the page.  The PDF is
+printed by a child process started first (:class:`.pdf.PdfPrinter`): it
+imports weasyprint on the second core while this process draws the charts.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from .stats import ReportStats, compute_report_stats
 
 if TYPE_CHECKING:
     from .drift import DriftSection
+    from .pdf import PdfPrinter
 
 __all__ = [
     "DEFAULT_NAME",
@@ -110,6 +116,7 @@ def write_reports(
     """
     log = log or _log
     notes: list[str] = []
+    printer = _start_printer() if pdf else None
     try:
         started = time.perf_counter()
         chosen = safe_name(name)
@@ -163,21 +170,40 @@ def write_reports(
             log.exception("%s could not be written", paths["ipynb"].name)
             notes.append(f"{paths['ipynb'].name} not written (see the log)")
         if pdf:
-            notes.extend(_write_pdf(page, paths["pdf"], log))
+            notes.extend(_write_pdf(page, paths["pdf"], log, printer))
             if paths["pdf"].exists():
                 written.append(paths["pdf"].name)
         log.info("Wrote %s in %.2fs", ", ".join(written), time.perf_counter() - started)
     except Exception:  # the last line of defence: the analysis is already written
         log.exception("Reports could not be written")
         notes.append("report files not written (see the log)")
+    finally:
+        if printer is not None:
+            printer.close()  # not used when the HTML failed
     return notes
 
 
-def _write_pdf(page: str, path: Path, log: logging.Logger) -> list[str]:
+def _start_printer() -> PdfPrinter | None:
+    """The PDF's child process, started now; ``None`` prints in this process."""
     try:
-        from .pdf import html_to_pdf
+        from .pdf import PdfPrinter
 
-        write_atomic(path, html_to_pdf(page))
+        return PdfPrinter.start()
+    except Exception:  # the PDF is then printed here, as without a child
+        _log.debug("The PDF printer could not be started", exc_info=True)
+        return None
+
+
+def _write_pdf(
+    page: str, path: Path, log: logging.Logger, printer: PdfPrinter | None = None
+) -> list[str]:
+    try:
+        if printer is not None:
+            write_atomic(path, printer.print(page))
+        else:
+            from .pdf import html_to_pdf
+
+            write_atomic(path, html_to_pdf(page))
         return []
     except ImportError as exc:
         note = f"{path.name} not written: {_missing(exc)} is missing"
@@ -212,23 +238,28 @@ def write_comparison(
     log = log or _log
     chosen = safe_name(name) or "comparison"
     target = Path(output_dir) / f"{chosen}.html"
+    printer = _start_printer() if pdf else None
     try:
-        from . import html
-        from .compare import build_comparison
-    except ImportError as exc:
-        note = f"comparison not written: {_missing(exc)} is missing ({EXTRA_HINT})"
-        log.warning(note)
-        return [note]
-    try:
-        comparison = build_comparison(
-            document_a, document_b, name_a=name_a, name_b=name_b, title=title
-        )
-        page = html.render_comparison(comparison, log)
-        write_atomic(target, page)
-    except Exception:
-        log.exception("%s could not be written", target.name)
-        _remove_stale(target)
-        return [f"{target.name} not written (see the log)"]
-    notes = _write_pdf(page, target.with_suffix(".pdf"), log) if pdf else []
+        try:
+            from . import html
+            from .compare import build_comparison
+        except ImportError as exc:
+            note = f"comparison not written: {_missing(exc)} is missing ({EXTRA_HINT})"
+            log.warning(note)
+            return [note]
+        try:
+            comparison = build_comparison(
+                document_a, document_b, name_a=name_a, name_b=name_b, title=title
+            )
+            page = html.render_comparison(comparison, log)
+            write_atomic(target, page)
+        except Exception:
+            log.exception("%s could not be written", target.name)
+            _remove_stale(target)
+            return [f"{target.name} not written (see the log)"]
+        notes = _write_pdf(page, target.with_suffix(".pdf"), log, printer) if pdf else []
+    finally:
+        if printer is not None:
+            printer.close()
     log.info("Wrote %s", target)
     return notes

@@ -6,12 +6,18 @@ shared with a notebook kernel's own backend.  Output is deterministic (fixed
 SVG id salt, no date) and text stays text (``svg.fonttype = "none"``), so the
 values in a chart can be searched and are escaped by matplotlib's SVG writer.
 Mathtext is off: a ``$`` in a facet value is shown as a ``$``.
+
+The SVG is trimmed of what draws nothing (:func:`lean_svg`): the RDF metadata,
+the groups that carry only an ``id`` and the ``rotate(-0 …)`` of unrotated text.
+That is a third of its elements, which weasyprint would otherwise cascade one
+by one, and it draws the same pixels (the tests compare the printed pages).
 """
 
 from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -66,7 +72,48 @@ def _svg(fig: Figure) -> str:
     with matplotlib.rc_context(_RC):
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     text = buffer.getvalue()
-    return text[text.index("<svg") :]
+    return lean_svg(text[text.index("<svg") :])
+
+
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
+#: The transform matplotlib gives every text, rotated or not; ``-0`` degrees is none.
+_NO_ROTATION = re.compile(r' transform="rotate\(-0 [-+0-9.e]+ [-+0-9.e]+\)"')
+_GROUP_TAG = re.compile(r"<g\b[^>]*>|</g>")
+_BARE_GROUP = re.compile(r'<g(?: id="[^"<>]*")?\s*(/?)>')
+#: Blank lines and indentation before a tag (never inside a text: matplotlib writes
+#: each text on its tag's line).
+_INDENT = re.compile(r"\n\s*(?=<)")
+
+
+def lean_svg(svg: str) -> str:
+    """matplotlib's SVG without what draws nothing: metadata, bare groups, null rotations.
+
+    A group with no attribute but ``id`` applies no style, transform or clip, so
+    its children draw the same without it; ``id`` s of groups are referenced by
+    nothing (``<use>`` and ``clip-path`` point at ``<path>`` and ``<clipPath>``
+    elements, which are kept).
+    """
+    svg = _NO_ROTATION.sub("", _METADATA.sub("", svg))
+    out: list[str] = []
+    kept: list[bool] = []  # per open group: is its start tag (so its end tag) kept?
+    position = 0
+    for tag in _GROUP_TAG.finditer(svg):
+        out.append(svg[position : tag.start()])
+        position = tag.end()
+        text = tag.group(0)
+        bare = _BARE_GROUP.fullmatch(text)
+        if text == "</g>":
+            if kept.pop():
+                out.append(text)
+        elif bare is None:  # a group with a style, transform or clip: kept
+            out.append(text)
+            if not text.endswith("/>"):
+                kept.append(True)
+        elif not bare.group(1):  # an open bare group: dropped with its end tag
+            kept.append(False)
+    out.append(svg[position:])
+    # one element a line, without the indentation of the dropped groups
+    return _INDENT.sub("\n", "".join(out))
 
 
 def _short(text: str, limit: int = 40) -> str:
