@@ -79,6 +79,7 @@ def write_reports(
     pdf: bool = True,
     drift: DriftSection | None = None,
     text_examples: tuple[Any, ...] = (),
+    printer: PdfPrinter | None = None,
 ) -> list[str]:
     """Write ``<name>.html``, ``<name>.ipynb`` and ``<name>.pdf``; never raises.
 
@@ -107,6 +108,10 @@ def write_reports(
     text_examples:
         :class:`~openclarify.results.TextExample` records to show with their
         units coloured (text explanations).
+    printer:
+        A :class:`.pdf.PdfPrinter` started earlier (say when the job starts, so
+        that weasyprint is imported while the analysis runs); it is used for
+        the PDF and closed.  ``None`` starts one now.
 
     Returns
     -------
@@ -116,7 +121,8 @@ def write_reports(
     """
     log = log or _log
     notes: list[str] = []
-    printer = _start_printer() if pdf else None
+    if printer is None and pdf:
+        printer = _start_printer()
     try:
         started = time.perf_counter()
         chosen = safe_name(name)
@@ -179,7 +185,7 @@ def write_reports(
         notes.append("report files not written (see the log)")
     finally:
         if printer is not None:
-            printer.close()  # not used when the HTML failed
+            printer.close()  # a no-op once it printed; stops it when the HTML failed
     return notes
 
 
