@@ -1,4 +1,5 @@
-"""The charts' SVG is matplotlib's without what draws nothing, and draws the same pixels."""
+"""The SVG of the charts matplotlib draws (PDP) is trimmed of what draws nothing, and
+prints the same pixels; the bar charts, written directly, are as lean."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from openclarify.report import charts, html
-from openclarify.report.charts import lean_svg
+from openclarify.report import figures, html
 from openclarify.report.content import Report, build_report
+from openclarify.report.figures import lean_svg
 from openclarify.report.pdf import html_to_pdf
 
 from .conftest import LOG, require_binary, synthetic_document
@@ -55,7 +56,7 @@ def test_lean_charts_print_the_pixels_of_matplotlibs_svg(
 ) -> None:
     pdftoppm = require_binary("pdftoppm")
     (tmp_path / "lean.pdf").write_bytes(html_to_pdf(html.render_html(report, LOG)))
-    monkeypatch.setattr(charts, "lean_svg", lambda svg: svg)
+    monkeypatch.setattr(figures, "lean_svg", lambda svg: svg)
     full = html.render_html(report, LOG)
     assert "<metadata>" in full
     (tmp_path / "full.pdf").write_bytes(html_to_pdf(full))

@@ -150,6 +150,29 @@ def test_core_imports_none_of_the_report_extra() -> None:
     assert out.strip() == "[]"
 
 
+def test_a_bias_report_imports_no_plotting_library(tmp_path: Path) -> None:
+    # The bar charts are written without matplotlib; only PDP plots need it.
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from openclarify.report import write_reports\n"
+        "document = json.loads(sys.argv[1])\n"
+        "assert write_reports(document, Path(sys.argv[2]), pdf=False) == []\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    document = synthetic_document()
+    del document["explanations"]["pdp"]
+    out = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(document), str(tmp_path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    assert out.strip() == "False"
+    assert (tmp_path / "report.html").read_text(encoding="utf-8").count("<svg") == 3
+
+
 def test_many_facet_groups_share_one_compact_table(tmp_path: Path) -> None:
     from openclarify.report.content import MAX_DETAILED_GROUPS
 
