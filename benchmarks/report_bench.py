@@ -131,7 +131,9 @@ def render(printer_on):
     return t
 
 first = render(use_printer)
-print(json.dumps({"first": first, "warm": [render(False) for _ in range(warm)]}))
+libraries = [m for m in ("jinja2", "matplotlib", "nbformat", "weasyprint") if m in sys.modules]
+warm_runs = [render(False) for _ in range(warm)]
+print(json.dumps({"first": first, "warm": warm_runs, "imported": libraries}))
 """
 
 STEPS = ("charts", "HTML", "notebook", "PDF", "total", "cpu")
@@ -208,6 +210,8 @@ def main() -> None:
                 ("0", "first render, PDF in process"),
             ):
                 print(_row(label, [r["first"] for r in runs[printer]], STEPS))  # type: ignore[misc]
+            imported = ", ".join(runs["1"][0]["imported"])  # type: ignore[arg-type]
+            print(f"  libraries imported by the first render (printer on): {imported}")
             warm = [w for r in runs["1"] + runs["0"] for w in r["warm"]]  # type: ignore[attr-defined]
             print(_row(f"warm render (n={len(warm)})", warm, STEPS))
             sizes = {p.suffix[1:]: p.stat().st_size // 1024 for p in folder.glob("out.*")}

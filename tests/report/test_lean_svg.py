@@ -1,8 +1,9 @@
-"""The SVG of the charts matplotlib draws (PDP) is trimmed of what draws nothing, and
-prints the same pixels; the bar charts, written directly, are as lean."""
+"""The SVG of the charts matplotlib still draws is trimmed of what draws nothing and
+prints the same pixels; the charts written directly are as lean."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import xml.etree.ElementTree as ET
@@ -54,11 +55,19 @@ def test_charts_are_well_formed_and_lean(report: Report) -> None:
 def test_lean_charts_print_the_pixels_of_matplotlibs_svg(
     report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # matplotlib draws the PDP plots of several outputs and AnalysisResult.plot()
     pdftoppm = require_binary("pdftoppm")
-    (tmp_path / "lean.pdf").write_bytes(html_to_pdf(html.render_html(report, LOG)))
+    feature = dataclasses.replace(report.pdp[0], predictions=((0.1, 0.4, 0.7), (0.9, 0.6, 0.3)))
+    group = report.stages[1].groups[0]
+
+    def page() -> str:
+        charts = figures.pdp_plot(feature) + figures._svg(figures.metrics_figure([("S", group)]))
+        return f"<html><head><style></style></head><body>{charts}</body></html>"
+
+    (tmp_path / "lean.pdf").write_bytes(html_to_pdf(page()))
     monkeypatch.setattr(figures, "lean_svg", lambda svg: svg)
-    full = html.render_html(report, LOG)
-    assert "<metadata>" in full
+    full = page()
+    assert full.count("<metadata>") == 2
     (tmp_path / "full.pdf").write_bytes(html_to_pdf(full))
     for name in ("full", "lean"):
         subprocess.run(
@@ -69,6 +78,6 @@ def test_lean_charts_print_the_pixels_of_matplotlibs_svg(
         )
     full_pages = sorted(tmp_path.glob("full-*.png"))
     lean_pages = sorted(tmp_path.glob("lean-*.png"))
-    assert len(full_pages) == len(lean_pages) >= 2
+    assert len(full_pages) == len(lean_pages) >= 1
     for a, b in zip(full_pages, lean_pages, strict=True):
         assert a.read_bytes() == b.read_bytes(), b.name

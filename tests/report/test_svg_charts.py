@@ -18,7 +18,7 @@ from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
 from openclarify.report import charts, figures, flags
 from openclarify.report.compare import CompareRow
-from openclarify.report.content import GroupMetrics, ShapLabel, build_report
+from openclarify.report.content import GroupMetrics, PdpFeature, ShapLabel, build_report
 from openclarify.report.stats import GroupStats
 from openclarify.report.svgchart import _inside, nice_ticks, text_width, tick_labels
 
@@ -51,13 +51,15 @@ def _mpl_bars(svg: str) -> list[tuple[str, float, float, float, float]]:
     return sorted(out)
 
 
-def _bars(svg: str, legend: int) -> list[tuple[str, float, float, float, float]]:
+def _bars(
+    svg: str, legend: int, backgrounds: int = 2
+) -> list[tuple[str, float, float, float, float]]:
     rects = [
         (colour, float(x), float(y), float(x) + float(w), float(y) + float(h))
         for x, y, w, h, colour in RECT.findall(svg)
     ]
     # after the figure's and the axes' backgrounds, before the legend's handles
-    return sorted(rects[2 : len(rects) - legend])
+    return sorted(rects[backgrounds : len(rects) - legend])
 
 
 def assert_same_chart(ours: str, matplotlib_svg: str, legend: int = 0) -> None:
@@ -239,3 +241,65 @@ def test_compare_gaps() -> None:
         ax.set_xlabel("value − fair value (clipped to ±1); upper bar A, lower bar B")
         oracle = figures._svg(fig)
     assert_same_chart(charts.compare_gaps(rows), oracle)
+
+
+ROTATED = re.compile(
+    r'<text style="([^"]*?)(?:; text-anchor: start)?" transform="translate\(([-0-9.]+) '
+    r'([-0-9.]+)\) rotate\(-30\)">([^<]*)</text>'
+)
+
+
+def _pdp_texts(svg: str) -> list[tuple[str, str, float, float]]:
+    texts = _texts(svg)  # with the axis labels turned 90° (their x, y: the turn's centre)
+    texts += sorted((t, style, float(x), float(y)) for style, x, y, t in ROTATED.findall(svg))
+    return texts
+
+
+def _line(svg: str) -> list[tuple[float, float]]:
+    match = re.search(r'<path d="(M [^"]*)"[^>]*stroke: #1f77b4; stroke-width: 1.5', svg)
+    assert match is not None
+    numbers = [float(v) for v in re.findall(r"-?[0-9.]+", match.group(1))]
+    return list(zip(numbers[::2], numbers[1::2], strict=True))
+
+
+def _pdp(values: tuple[object, ...], predictions: tuple[float, ...], kind: str) -> PdpFeature:
+    share = tuple(1 / len(values) for _ in values)
+    return PdpFeature("Feature <x>", kind, values, share, (predictions,), ("approved",))
+
+
+@pytest.mark.parametrize(
+    "feature",
+    [
+        _pdp(
+            tuple(500.0 + 36 * i for i in range(10)),
+            (0.1, 0.13, 0.2, 0.3, 0.36, 0.43, 0.5, 0.53, 0.55, 0.56),
+            "numerical",
+        ),
+        _pdp(("Female", "Male", "a much longer category name"), (0.62, 0.55, 0.6), "categorical"),
+        _pdp((2.0e4, 5.0e4, 8.0e4, 1.5e5), (-1.5, -0.2, 0.7, 2.3), "numerical"),
+        _pdp(("low", "high"), (3.0, 3.0), "numerical"),  # not numbers: drawn as categories
+    ],
+)
+def test_pdp_plots(feature: PdpFeature) -> None:
+    ours, oracle = charts.pdp_plot(feature), figures.pdp_plot(feature)
+    assert "<circle" in ours  # written here, not by matplotlib
+    want, got = _pdp_texts(oracle), _pdp_texts(ours)
+    assert [t for t, *_ in got] == [t for t, *_ in want]
+    for (text, _, x, y), (_, _, x2, y2) in zip(got, want, strict=True):
+        assert abs(x - x2) < TOLERANCE and abs(y - y2) < TOLERANCE, (text, x, y, x2, y2)
+    for a, b in zip(_line(ours), _line(oracle), strict=True):
+        assert a == pytest.approx(b, abs=TOLERANCE)
+    want_bars, got_bars = _mpl_bars(oracle), _bars(ours, 0, backgrounds=1)
+    assert len(got_bars) == len(want_bars) == len(feature.values)
+    for a, b in zip(got_bars, want_bars, strict=True):
+        assert a[0] == b[0] and a[1:] == pytest.approx(b[1:], abs=TOLERANCE)
+
+
+def test_pdp_plots_matplotlib_still_draws() -> None:
+    several = dataclasses.replace(
+        _pdp((1.0, 2.0), (0.2, 0.4), "numerical"), predictions=((0.2, 0.4), (0.8, 0.6))
+    )
+    narrow = _pdp((1000.0, 1000.001, 1000.002), (0.2, 0.4, 0.5), "numerical")  # offset labels
+    for feature in (several, narrow):
+        svg = charts.pdp_plot(feature)
+        assert "<circle" not in svg and "<use" in svg  # matplotlib's markers

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from . import flags
 from .compare import CompareRow
 from .content import MAX_CHART_GROUPS, GroupMetrics, MetricRow, PdpFeature, ShapLabel
+from .pdpchart import pdp_svg
 from .stats import GroupStats
 from .svgchart import BarChart, Bars, Label, VLine
 
@@ -179,7 +180,29 @@ def compare_gaps(rows: Sequence[CompareRow]) -> str:
 
 
 def pdp_plot(feature: PdpFeature) -> str:
-    """Model output against the feature's value, over the data distribution (matplotlib)."""
+    """Model output against the feature's value, over the data distribution.
+
+    Written by :mod:`.pdpchart`; matplotlib draws what that module declines (several
+    model outputs, tick labels with an offset or a power of ten).
+    """
+    categorical = feature.data_type == "categorical"
+    xs: list[float] = [float(i) for i in range(len(feature.values))]
+    if not categorical:
+        try:
+            xs = [float(v) for v in feature.values]
+        except (TypeError, ValueError):
+            categorical = True
+    width = 0.8 if categorical or len(xs) < 2 else (max(xs) - min(xs)) / len(xs) * 0.9
+    svg = pdp_svg(
+        xs,
+        [_short(str(v), 16) for v in feature.values] if categorical else None,
+        [float(d) for d in feature.distribution],
+        feature.predictions,
+        _short(feature.feature),
+        width,
+    )
+    if svg is not None:
+        return svg
     from .figures import pdp_plot as draw
 
     return draw(feature)
