@@ -1,13 +1,15 @@
-"""Charts drawn by matplotlib (imported only here): the PDP plots of the report and
-the figure of :meth:`AnalysisResult.plot` (:func:`metrics_figure`).
+"""Charts drawn by matplotlib (imported only here): the figure of
+``AnalysisResult.plot()`` (:func:`metrics_figure`) and the PDP plots that
+:mod:`.pdpchart` declines (several model outputs; tick labels with an offset).
 
-The report's bar charts need no matplotlib (:mod:`.charts`); a report imports this
-module only when it has partial dependence plots.  Figures are built with :class:`matplotlib.figure.Figure` on an Agg canvas —
-never ``pyplot`` — so no display, no global figure registry and no state
-shared with a notebook kernel's own backend.  Output is deterministic (fixed
-SVG id salt, no date) and text stays text (``svg.fonttype = "none"``), so the
-values in a chart can be searched and are escaped by matplotlib's SVG writer.
-Mathtext is off: a ``$`` in a facet value is shown as a ``$``.
+The report's other charts are written without matplotlib (:mod:`.charts`), so a
+report imports this module only for such a PDP.  Figures are built with
+:class:`matplotlib.figure.Figure` on an Agg canvas — never ``pyplot`` — so no
+display, no global figure registry and no state shared with a notebook kernel's
+own backend.  Output is deterministic (fixed SVG id salt, no date) and text stays
+text (``svg.fonttype = "none"``), so the values in a chart can be searched and
+are escaped by matplotlib's SVG writer.  Mathtext is off: a ``$`` in a facet
+value is shown as a ``$``.
 
 The SVG is trimmed of what draws nothing (:func:`lean_svg`): the RDF metadata,
 the groups that carry only an ``id`` and the ``rotate(-0 …)`` of unrotated text.
