@@ -9,14 +9,15 @@ runs once here; then ``--repeat`` fresh processes each render the reports as
   and weasyprint in a fresh process that already has openclarify, numpy and pandas
   (what a job has when it reaches the reports);
 * a first render in a fresh process (imports included, as a job pays it): the charts,
-  the HTML (sections and page, charts excluded), the notebook and the PDF.  With the
-  PDF printer (weasyprint in a child process started before the charts, as
-  ``write_reports`` does) "PDF" is the wait for it after the page is ready; "in
-  process" prints in the same process instead, for comparison;
+  the HTML (sections and page, charts excluded), the notebook and the PDF, printed
+  in process (as ``write_reports`` does by default), by a ``PdfPrinter`` (weasyprint
+  in a child process) started with the render, and by one started 3 s before it (as
+  a job could start it when it starts; "PDF" is then the wait for the child);
 * a warm render: the same steps again in that process (``--warm`` times), where
   weasyprint is already imported and the PDF is printed in process.
 
-Wall-clock seconds; "cpu" adds the printer's CPU to the process's own.  The machine
+Wall-clock seconds; "cpu" adds the printer's CPU to the process's own (for the
+early printer, its import too).  The machine
 is shared, so the load average is printed before and after.
 
     python benchmarks/report_bench.py
@@ -70,7 +71,7 @@ RENDER = """
 import json, logging, resource, sys, time
 from pathlib import Path
 
-folder, use_printer, warm = Path(sys.argv[1]), sys.argv[2] == "1", int(sys.argv[3])
+folder, mode, warm = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 document = json.loads((folder / "analysis.json").read_text())
 raw = json.loads((folder / "config.json").read_text())
 stats_raw = json.loads((folder / "stats.json").read_text())
@@ -80,17 +81,22 @@ stats = ReportStats.from_dict(stats_raw) if stats_raw is not None else None
 log = logging.getLogger("openclarify.bench")
 charts_time = [0.0]
 
-def render(printer_on):
+def start_printer():
+    try:
+        from openclarify.report.pdf import PdfPrinter
+    except ImportError:  # a version without the printer
+        return None
+    return PdfPrinter.start()
+
+early = start_printer() if mode == "early" else None
+if early is not None:
+    time.sleep(3.0)  # the job's analysis, during which the child imports weasyprint
+
+def render(mode):
     t = {}
     cpu = time.process_time()
     started = time.perf_counter()
-    printer = None
-    if printer_on:
-        try:
-            from openclarify.report.pdf import PdfPrinter
-        except ImportError:  # a version without the printer
-            PdfPrinter = None
-        printer = PdfPrinter.start() if PdfPrinter is not None else None
+    printer = early if mode == "early" else start_printer() if mode == "printer" else None
     from openclarify.report import charts, html
     from openclarify.report.content import build_report
     if not getattr(charts, "_bench_timed", False):
@@ -110,7 +116,7 @@ def render(printer_on):
     parts = html.sections(report, log)
     page = html.render_page(report.title, [p for _, p in parts])
     (folder / "out.html").write_text(page, encoding="utf-8")
-    t["charts"] = charts_time[0] + (step - started)  # + importing jinja2 and matplotlib
+    t["charts"] = charts_time[0] + (step - started)  # + importing the rendering modules
     t["HTML"] = time.perf_counter() - step - charts_time[0]
     step = time.perf_counter()
     from openclarify.report.notebook import notebook_text
@@ -130,13 +136,18 @@ def render(printer_on):
     t["cpu"] = time.process_time() - cpu + (child.ru_utime + child.ru_stime if printer else 0.0)
     return t
 
-first = render(use_printer)
+first = render(mode)
 libraries = [m for m in ("jinja2", "matplotlib", "nbformat", "weasyprint") if m in sys.modules]
-warm_runs = [render(False) for _ in range(warm)]
+warm_runs = [render("in process") for _ in range(warm)]
 print(json.dumps({"first": first, "warm": warm_runs, "imported": libraries}))
 """
 
 STEPS = ("charts", "HTML", "notebook", "PDF", "total", "cpu")
+MODES = {
+    "in process": "first render, PDF in process",
+    "printer": "first render, printer started then",
+    "early": "first render, printer started 3 s before",
+}
 
 
 def _run(code: str, *args: str) -> dict[str, object]:
@@ -201,18 +212,15 @@ def main() -> None:
         for case in args.case or DEFAULT_CASES:
             folder = Path(tmp) / case
             print(f"case {case}: {_prepare(case, folder)}")
-            runs: dict[str, list[dict[str, object]]] = {"1": [], "0": []}
+            runs: dict[str, list[dict[str, object]]] = {m: [] for m in MODES}
             for _ in range(args.repeat):
-                for printer in runs:  # alternate, so that load changes hit both alike
-                    runs[printer].append(_run(RENDER, str(folder), printer, str(args.warm)))
-            for printer, label in (
-                ("1", "first render, PDF printer"),
-                ("0", "first render, PDF in process"),
-            ):
-                print(_row(label, [r["first"] for r in runs[printer]], STEPS))  # type: ignore[misc]
-            imported = ", ".join(runs["1"][0]["imported"])  # type: ignore[arg-type]
-            print(f"  libraries imported by the first render (printer on): {imported}")
-            warm = [w for r in runs["1"] + runs["0"] for w in r["warm"]]  # type: ignore[attr-defined]
+                for mode in runs:  # alternate, so that load changes hit each alike
+                    runs[mode].append(_run(RENDER, str(folder), mode, str(args.warm)))
+            for mode, label in MODES.items():
+                print(_row(label, [r["first"] for r in runs[mode]], STEPS))  # type: ignore[misc]
+            imported = ", ".join(runs["in process"][0]["imported"])  # type: ignore[arg-type]
+            print(f"  libraries a first render imports: {imported}")
+            warm = [w for r in runs["in process"] for w in r["warm"]]  # type: ignore[attr-defined]
             print(_row(f"warm render (n={len(warm)})", warm, STEPS))
             sizes = {p.suffix[1:]: p.stat().st_size // 1024 for p in folder.glob("out.*")}
             print("  file sizes (KiB): " + ", ".join(f"{k} {v}" for k, v in sorted(sizes.items())))

@@ -1,5 +1,5 @@
-"""The PDF printed by a child process (weasyprint imported while the charts are drawn)
-equals the PDF printed in process, and its failures come back as the same notes."""
+"""The PDF printed by a child process (started early, it imports weasyprint while the
+job runs) equals the PDF printed in process, and its failures give the same notes."""
 
 from __future__ import annotations
 
@@ -35,8 +35,11 @@ def test_child_prints_the_bytes_printed_in_process(fresh: None) -> None:
         printer.print(page)
 
 
-def test_write_reports_uses_the_child(fresh: None, tmp_path: Path) -> None:
-    assert write_reports(synthetic_document(), tmp_path, config={"k": 1}, log=LOG) == []
+def test_write_reports_uses_a_printer_it_is_given(fresh: None, tmp_path: Path) -> None:
+    printer = PdfPrinter.start()
+    assert printer is not None
+    notes = write_reports(synthetic_document(), tmp_path, config={"k": 1}, log=LOG, printer=printer)
+    assert notes == []
     assert "weasyprint" not in sys.modules  # printed by the child, not imported here
     assert (tmp_path / "report.pdf").read_bytes() == html_to_pdf(
         (tmp_path / "report.html").read_text(encoding="utf-8")
@@ -57,12 +60,16 @@ def test_an_unused_printer_is_stopped(fresh: None, tmp_path: Path) -> None:
     printer.close()
     printer.close()  # idempotent
     assert process.returncode is not None
-    # write_reports stops the printer it started when the page cannot be written
+    # write_reports stops the printer it was given when the page cannot be written,
+    # or when it writes no PDF
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    assert write_reports(synthetic_document(), blocker, log=LOG) == [
-        "report.html not written (see the log)"
-    ]
+    for folder, pdf in ((blocker, True), (tmp_path / "out", False)):
+        printer = PdfPrinter.start()
+        assert printer is not None
+        process = printer._process
+        write_reports(synthetic_document(), folder, log=LOG, pdf=pdf, printer=printer)
+        assert process is not None and process.returncode is not None
 
 
 @pytest.mark.parametrize(
@@ -90,7 +97,9 @@ def test_child_failures_are_the_notes_of_an_in_process_failure(
     monkeypatch.setenv("PYTHONPATH", str(fake.parent))  # the child needs nothing else
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "report.pdf").write_bytes(b"%PDF- from an earlier run")
-    notes = write_reports(synthetic_document(), tmp_path / "out", log=LOG)
+    printer = PdfPrinter.start()
+    assert printer is not None
+    notes = write_reports(synthetic_document(), tmp_path / "out", log=LOG, printer=printer)
     assert notes == [note]
     assert not (tmp_path / "out" / "report.pdf").exists()
     assert (tmp_path / "out" / "report.html").exists()

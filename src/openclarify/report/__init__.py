@@ -17,9 +17,11 @@ write it); this module imports none of them, so the core package works
 without the extra.
 
 The charts are drawn once, into the HTML sections; the notebook stores those
-sections as its outputs and the PDF is printed from the page.  The PDF is
-printed by a child process started first (:class:`.pdf.PdfPrinter`): it
-imports weasyprint on the second core while this process draws the charts.
+sections as its outputs and the PDF is printed from the page.  What is left of
+a first render is importing weasyprint and laying the page out; a caller can
+start a :class:`.pdf.PdfPrinter` (weasyprint in a child process) well before
+the reports — when the job starts — so that the import runs during the
+analysis, and pass it to :func:`write_reports`.
 """
 
 from __future__ import annotations
@@ -112,8 +114,10 @@ def write_reports(
         units coloured (text explanations).
     printer:
         A :class:`.pdf.PdfPrinter` started earlier (say when the job starts, so
-        that weasyprint is imported while the analysis runs); it is used for
-        the PDF and closed.  ``None`` starts one now.
+        that weasyprint is imported while the analysis runs); it prints the PDF
+        and is closed in any case.  ``None`` prints in this process (a printer
+        started here would gain nothing: the charts, HTML and notebook take a
+        tenth of the import it would overlap, and the child imports more).
 
     Returns
     -------
@@ -123,8 +127,6 @@ def write_reports(
     """
     log = log or _log
     notes: list[str] = []
-    if printer is None and pdf:
-        printer = _start_printer()
     try:
         started = time.perf_counter()
         chosen = safe_name(name)
@@ -191,17 +193,6 @@ def write_reports(
     return notes
 
 
-def _start_printer() -> PdfPrinter | None:
-    """The PDF's child process, started now; ``None`` prints in this process."""
-    try:
-        from .pdf import PdfPrinter
-
-        return PdfPrinter.start()
-    except Exception:  # the PDF is then printed here, as without a child
-        _log.debug("The PDF printer could not be started", exc_info=True)
-        return None
-
-
 def _write_pdf(
     page: str, path: Path, log: logging.Logger, printer: PdfPrinter | None = None
 ) -> list[str]:
@@ -246,28 +237,23 @@ def write_comparison(
     log = log or _log
     chosen = safe_name(name) or "comparison"
     target = Path(output_dir) / f"{chosen}.html"
-    printer = _start_printer() if pdf else None
     try:
-        try:
-            from . import html
-            from .compare import build_comparison
-        except ImportError as exc:
-            note = f"comparison not written: {_missing(exc)} is missing ({EXTRA_HINT})"
-            log.warning(note)
-            return [note]
-        try:
-            comparison = build_comparison(
-                document_a, document_b, name_a=name_a, name_b=name_b, title=title
-            )
-            page = html.render_comparison(comparison, log)
-            write_atomic(target, page)
-        except Exception:
-            log.exception("%s could not be written", target.name)
-            _remove_stale(target)
-            return [f"{target.name} not written (see the log)"]
-        notes = _write_pdf(page, target.with_suffix(".pdf"), log, printer) if pdf else []
-    finally:
-        if printer is not None:
-            printer.close()
+        from . import html
+        from .compare import build_comparison
+    except ImportError as exc:
+        note = f"comparison not written: {_missing(exc)} is missing ({EXTRA_HINT})"
+        log.warning(note)
+        return [note]
+    try:
+        comparison = build_comparison(
+            document_a, document_b, name_a=name_a, name_b=name_b, title=title
+        )
+        page = html.render_comparison(comparison, log)
+        write_atomic(target, page)
+    except Exception:
+        log.exception("%s could not be written", target.name)
+        _remove_stale(target)
+        return [f"{target.name} not written (see the log)"]
+    notes = _write_pdf(page, target.with_suffix(".pdf"), log) if pdf else []
     log.info("Wrote %s", target)
     return notes

@@ -11,12 +11,15 @@ and its CSS cascade, which draw nothing from them; as an image the same SVG
 is parsed by ElementTree and drawn by the same SVG renderer, so the pages
 come out the same (the tests compare them) in about a fifth less time.
 
-Importing weasyprint (and pango through it) costs about as much CPU as laying
-out a sample report, so a job prints in a child process (:class:`PdfPrinter`)
-started before the charts are drawn: the import runs on the second core while
-this process draws the charts and writes the HTML page and the notebook.  The
-child runs this file as a script and imports nothing of this package, so it
-starts as fast as the interpreter and works from any ``sys.path``.
+Importing weasyprint (cffi parsing pango's declarations, mostly) costs about as
+much CPU as laying out a sample report.  :class:`PdfPrinter` imports it in a
+child process as soon as it is started, so a job that starts the printer when
+it starts has the import done on the second core by the time its reports are
+written.  Started at the reports themselves it gains nothing (measured by
+``benchmarks/report_bench.py``): the rest of a report takes a tenth of the
+import, and the child imports again the standard modules this process has.
+The child runs this file as a script and imports nothing of this package, so
+it works from any ``sys.path``.
 """
 
 from __future__ import annotations
