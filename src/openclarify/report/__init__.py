@@ -10,11 +10,11 @@ Two entry points for the job, both of which never raise:
   analysis itself is already written and must not be lost to its report.
 
 :func:`write_comparison` renders two runs side by side (``openclarify report
---compare``).  The rendering modules import jinja2, weasyprint and, for partial
-dependence plots only, matplotlib (the ``report`` extra; the bar charts are
-written as SVG directly and nbformat is the notebook's format, not needed to
-write it); this module imports none of them, so the core package works
-without the extra.
+--compare``).  The rendering modules import jinja2, weasyprint and, for a
+partial dependence plot of several model outputs only, matplotlib (the
+``report`` extra; the other charts are written as SVG directly, and nbformat
+is the notebook's format, not needed to write it); this module imports none of
+them, so the core package works without the extra.
 
 The charts are drawn once, into the HTML sections; the notebook stores those
 sections as its outputs and the PDF is printed from the page.  What is left of
