@@ -129,7 +129,8 @@ def metric_gaps(group: GroupMetrics) -> str:
 
 def shap_bars(label: ShapLabel) -> str:
     """The top features by absolute global SHAP value."""
-    values = [value for _, value in label.top]
+    # a value that is not finite draws no bar (as matplotlib), and does not set the axis
+    values = [value if math.isfinite(value) else 0.0 for _, value in label.top]
     chart = BarChart(
         0.7 + 0.28 * max(len(values), 1),
         [_short(name) for name, _ in label.top],
