@@ -78,14 +78,28 @@ def test_missing_weasyprint_costs_only_the_pdf(
     assert not (tmp_path / "report.pdf").exists()  # the stale PDF is not left behind
 
 
-def test_missing_nbformat_costs_only_the_notebook(
+def test_the_notebook_is_written_without_nbformat(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "nbformat", None)
+    monkeypatch.setitem(sys.modules, "nbformat", None)  # import nbformat raises ImportError
     _forget(monkeypatch, "notebook")
     notes = write_reports(synthetic_document(), tmp_path, log=LOG, pdf=False)
-    assert notes == ["report.ipynb not written: nbformat is missing"]
-    assert (tmp_path / "report.html").exists() and not (tmp_path / "report.ipynb").exists()
+    assert notes == []
+    monkeypatch.undo()
+    notebook = nbformat.read(tmp_path / "report.ipynb", as_version=4)
+    nbformat.validate(notebook)
+
+
+def test_the_notebook_is_the_text_nbformat_writes(tmp_path: Path) -> None:
+    from openclarify.report import html
+    from openclarify.report.content import build_report
+    from openclarify.report.notebook import build_notebook, notebook_text
+
+    report = build_report(synthetic_document(), title="T <b>", config={"k": "ü\nx"})
+    parts = [(k, str(p)) for k, p in html.sections(report, LOG)]
+    node = nbformat.from_dict(build_notebook(report, parts, html.stylesheet()))
+    nbformat.validate(node)
+    assert notebook_text(report, parts, html.stylesheet()) == nbformat.writes(node)
 
 
 def test_unwritable_output_is_a_note(tmp_path: Path) -> None:
@@ -134,6 +148,28 @@ def test_core_imports_none_of_the_report_extra() -> None:
         [sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=60
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_a_report_imports_no_plotting_library(tmp_path: Path) -> None:
+    # The charts are written without matplotlib (but a PDP of several outputs).
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from openclarify.report import write_reports\n"
+        "document = json.loads(sys.argv[1])\n"
+        "assert write_reports(document, Path(sys.argv[2]), pdf=False) == []\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    document = synthetic_document()
+    out = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(document), str(tmp_path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    assert out.strip() == "False"
+    assert (tmp_path / "report.html").read_text(encoding="utf-8").count("<svg") == 4
 
 
 def test_many_facet_groups_share_one_compact_table(tmp_path: Path) -> None:

@@ -10,9 +10,18 @@ Two entry points for the job, both of which never raise:
   analysis itself is already written and must not be lost to its report.
 
 :func:`write_comparison` renders two runs side by side (``openclarify report
---compare``).  The rendering modules import jinja2, matplotlib, nbformat and
-weasyprint (the ``report`` extra); this module imports none of them, so the
-core package works without the extra.
+--compare``).  The rendering modules import jinja2, weasyprint and, for a
+partial dependence plot of several model outputs only, matplotlib (the
+``report`` extra; the other charts are written as SVG directly, and nbformat
+is the notebook's format, not needed to write it); this module imports none of
+them, so the core package works without the extra.
+
+The charts are drawn once, into the HTML sections; the notebook stores those
+sections as its outputs and the PDF is printed from the page.  What is left of
+a first render is importing weasyprint and laying the page out; a caller can
+start a :class:`.pdf.PdfPrinter` (weasyprint in a child process) well before
+the reports — when the job starts — so that the import runs during the
+analysis, and pass it to :func:`write_reports`.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from .stats import ReportStats, compute_report_stats
 
 if TYPE_CHECKING:
     from .drift import DriftSection
+    from .pdf import PdfPrinter
 
 __all__ = [
     "DEFAULT_NAME",
@@ -73,6 +83,7 @@ def write_reports(
     pdf: bool = True,
     drift: DriftSection | None = None,
     text_examples: tuple[Any, ...] = (),
+    printer: PdfPrinter | None = None,
 ) -> list[str]:
     """Write ``<name>.html``, ``<name>.ipynb`` and ``<name>.pdf``; never raises.
 
@@ -101,6 +112,12 @@ def write_reports(
     text_examples:
         :class:`~openclarify.results.TextExample` records to show with their
         units coloured (text explanations).
+    printer:
+        A :class:`.pdf.PdfPrinter` started earlier (say when the job starts, so
+        that weasyprint is imported while the analysis runs); it prints the PDF
+        and is closed in any case.  ``None`` prints in this process (a printer
+        started here would gain nothing: the charts, HTML and notebook take a
+        tenth of the import it would overlap, and the child imports more).
 
     Returns
     -------
@@ -163,21 +180,29 @@ def write_reports(
             log.exception("%s could not be written", paths["ipynb"].name)
             notes.append(f"{paths['ipynb'].name} not written (see the log)")
         if pdf:
-            notes.extend(_write_pdf(page, paths["pdf"], log))
+            notes.extend(_write_pdf(page, paths["pdf"], log, printer))
             if paths["pdf"].exists():
                 written.append(paths["pdf"].name)
         log.info("Wrote %s in %.2fs", ", ".join(written), time.perf_counter() - started)
     except Exception:  # the last line of defence: the analysis is already written
         log.exception("Reports could not be written")
         notes.append("report files not written (see the log)")
+    finally:
+        if printer is not None:
+            printer.close()  # a no-op once it printed; stops it when the HTML failed
     return notes
 
 
-def _write_pdf(page: str, path: Path, log: logging.Logger) -> list[str]:
+def _write_pdf(
+    page: str, path: Path, log: logging.Logger, printer: PdfPrinter | None = None
+) -> list[str]:
     try:
-        from .pdf import html_to_pdf
+        if printer is not None:
+            write_atomic(path, printer.print(page))
+        else:
+            from .pdf import html_to_pdf
 
-        write_atomic(path, html_to_pdf(page))
+            write_atomic(path, html_to_pdf(page))
         return []
     except ImportError as exc:
         note = f"{path.name} not written: {_missing(exc)} is missing"

@@ -1,36 +1,28 @@
-"""Charts as inline SVG strings (matplotlib, headless; imported only here).
+"""The report's charts as inline SVG strings.
 
-Figures are built with :class:`matplotlib.figure.Figure` on an Agg canvas —
-never ``pyplot`` — so no display, no global figure registry and no state
-shared with a notebook kernel's own backend.  Output is deterministic (fixed
-SVG id salt, no date) and text stays text (``svg.fonttype = "none"``), so the
-values in a chart can be searched and are escaped by matplotlib's SVG writer.
-Mathtext is off: a ``$`` in a facet value is shown as a ``$``.
+The bar charts (label shares per group, metric gaps, SHAP values, comparisons) are
+written by :mod:`.svgchart` in the look matplotlib gave them, without importing
+matplotlib: a bias report imports no plotting library.  The partial dependence
+plots (lines over bars on two y axes) are drawn by matplotlib (:mod:`.figures`,
+imported on the first one); so is the figure of ``AnalysisResult.plot()``
+(:func:`plot_result`, a matplotlib figure to keep working with).
 """
 
 from __future__ import annotations
 
-import io
 import math
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any
-
-import matplotlib
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from . import flags
 from .compare import CompareRow
-from .content import (
-    MAX_CHART_GROUPS,
-    GroupMetrics,
-    MetricRow,
-    PdpFeature,
-    ShapLabel,
-    build_report,
-)
+from .content import MAX_CHART_GROUPS, GroupMetrics, MetricRow, PdpFeature, ShapLabel
+from .pdpchart import pdp_svg
 from .stats import GroupStats
+from .svgchart import BarChart, Bars, Label, VLine
+
+if TYPE_CHECKING:
+    from .figures import NotebookFigure
 
 #: Colours of the flags (also used by the HTML stylesheet).
 COLOURS = {"fair": "#2e7d32", "notable": "#e0a100", "far": "#c62828", "error": "#9e9e9e"}
@@ -39,38 +31,25 @@ NEGATIVE = "#cfd8dc"
 #: Bars of metric gaps are drawn within ±this (a longer bar is clipped and marked).
 GAP_AXIS = 1.0
 WIDTH_IN = 6.4
-
-# Typed as Any: matplotlib's stubs only accept a dict keyed by literal rc names.
-_RC: Any = {
-    "svg.fonttype": "none",
-    "svg.hashsalt": "openclarify-report",
-    "text.parse_math": False,
-    "font.size": 9,
-    "font.family": "DejaVu Sans",
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-}
-
-
-@contextmanager
-def _figure(height: float) -> Iterator[Figure]:
-    with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(WIDTH_IN, height), layout="constrained")
-        FigureCanvasAgg(fig)
-        yield fig
-
-
-def _svg(fig: Figure) -> str:
-    """The figure as an ``<svg>`` element (no XML prolog), ready to inline."""
-    buffer = io.StringIO()
-    with matplotlib.rc_context(_RC):
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
-    text = buffer.getvalue()
-    return text[text.index("<svg") :]
+_GREY = "#757575"
 
 
 def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _clip(value: float) -> float:
+    return max(-GAP_AXIS, min(GAP_AXIS, value))
+
+
+def _threshold_lines() -> list[VLine]:
+    """Dotted at ± the notable gap, dashed at ± the far gap, then the fair value 0."""
+    lines = [
+        VLine(sign * x, _GREY, 0.6, "--" if x == flags.FAR_GAP else ":")
+        for x in (flags.NOTABLE_GAP, flags.FAR_GAP)
+        for sign in (-1, 1)
+    ]
+    return [*lines, VLine(0.0, "#000000", 0.8)]
 
 
 def label_distribution(groups: Sequence[GroupStats], label: str, positive: str) -> str:
@@ -82,210 +61,163 @@ def label_distribution(groups: Sequence[GroupStats], label: str, positive: str) 
     if len(groups) > MAX_CHART_GROUPS:
         keep = sorted(range(len(groups)), key=lambda i: -groups[i].rows)[:MAX_CHART_GROUPS]
         groups = [groups[i] for i in sorted(keep)]
-    names = [_short(g.value_or_threshold) for g in groups]
     rates = [g.positive_label_rate or 0.0 for g in groups]
-    with _figure(0.6 + 0.38 * len(groups)) as fig:
-        ax = fig.add_subplot()
-        ys = list(range(len(groups)))
-        ax.barh(ys, rates, color=POSITIVE, label=f"{_short(label)} = {_short(positive)}")
-        ax.barh(ys, [1 - r for r in rates], left=rates, color=NEGATIVE, label="other labels")
-        for y, group, rate in zip(ys, groups, rates, strict=True):
-            text = "no rows" if group.positive_label_rate is None else f"{rate:.1%}"
-            ax.text(0.01, y, text, va="center", ha="left", color="white", fontsize=8)
-            ax.text(1.01, y, f"{group.proportion:.1%} of rows", va="center", fontsize=8)
-        ax.set_yticks(ys, names)
-        ax.invert_yaxis()
-        ax.set_xlim(0, 1)
-        ax.set_xlabel("share of rows in the group")
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False)
-        return _svg(fig)
+    ys = [float(i) for i in range(len(groups))]
+    labels = []
+    for y, group, rate in zip(ys, groups, rates, strict=True):
+        text = "no rows" if group.positive_label_rate is None else f"{rate:.1%}"
+        labels.append(Label(0.01, y, text, colour="#ffffff"))
+        labels.append(Label(1.01, y, f"{group.proportion:.1%} of rows"))
+    chart = BarChart(
+        0.6 + 0.38 * len(groups),
+        [_short(g.value_or_threshold) for g in groups],
+        "share of rows in the group",
+        xlim=(0.0, 1.0),
+        bars=[
+            Bars(ys, rates, [POSITIVE] * len(ys)),
+            Bars(ys, [1 - r for r in rates], [NEGATIVE] * len(ys), lefts=rates),
+        ],
+        labels=labels,
+        legend=[(POSITIVE, f"{_short(label)} = {_short(positive)}"), (NEGATIVE, "other labels")],
+    )
+    return chart.svg()
 
 
 def metric_gaps(group: GroupMetrics) -> str:
     """Each metric's distance from its fair value, coloured by its flag.
 
     Ratio metrics (fair value 1) are drawn as ``value - 1``.  Dashed lines mark
-    the flag thresholds of difference metrics (:mod:`openclarify.report.flags`).
+    the flag thresholds of difference metrics (:mod:`openclarify.report.flags`);
+    whiskers the bootstrap interval where there is one (``openclarify.uncertainty``).
     """
     rows = [r for r in group.metrics if r.value is not None]
-    with _figure(0.7 + 0.26 * max(len(rows), 1)) as fig:
-        _draw_metric_gaps(fig.add_subplot(), rows)
-        return _svg(fig)
-
-
-def _draw_metric_gaps(ax: Any, rows: Sequence[MetricRow]) -> None:
-    ys = list(range(len(rows)))
+    ys = [float(i) for i in range(len(rows))]
     widths = []
     for row in rows:
         delta = (row.value if row.value is not None else row.fair_value) - row.fair_value
-        widths.append(max(-GAP_AXIS, min(GAP_AXIS, delta)) if not math.isnan(delta) else 0.0)
-    ax.barh(ys, widths, color=[COLOURS[r.flag] for r in rows])
-    if any(r.interval is not None for r in rows):  # openclarify.uncertainty only
-        _whiskers(ax, ys, rows)
+        widths.append(_clip(delta) if not math.isnan(delta) else 0.0)
+    whiskers = []
+    labels = []
     for y, row, width in zip(ys, rows, widths, strict=True):
         clipped = row.value is not None and abs(row.value - row.fair_value) > GAP_AXIS
-        text = row.shown + (" ▸" if clipped else "")
         anchor = width
         if row.interval is not None:  # the label goes past the whisker
             low, high = (_clip(bound - row.fair_value) for bound in row.interval)
+            whiskers.append((y, low, high))
             anchor = max(width, high) if width >= 0 else min(width, low)
-        ax.text(
-            anchor + (0.02 if width >= 0 else -0.02),
-            y,
-            text,
-            va="center",
-            ha="left" if width >= 0 else "right",
-            fontsize=7.5,
-        )
-    for x in (flags.NOTABLE_GAP, flags.FAR_GAP):
-        for sign in (-1, 1):
-            ax.axvline(sign * x, color="#757575", lw=0.6, ls="--" if x == flags.FAR_GAP else ":")
-    ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(ys, [f"{r.code} (fair {r.fair})" for r in rows])
-    ax.invert_yaxis()
-    ax.set_xlim(-GAP_AXIS - 0.25, GAP_AXIS + 0.25)
-    ax.set_xlabel("value − fair value (clipped to ±1)")
-
-
-def _clip(value: float) -> float:
-    return max(-GAP_AXIS, min(GAP_AXIS, value))
-
-
-def _whiskers(ax: Any, ys: Sequence[int], rows: Sequence[MetricRow]) -> None:
-    """The bootstrap interval of each value as a whisker (minus the fair value, clipped)."""
-    for y, row in zip(ys, rows, strict=True):
-        if row.interval is None:
-            continue
-        low, high = (_clip(bound - row.fair_value) for bound in row.interval)
-        ax.hlines(y, low, high, color="black", lw=1.0, zorder=3)
-        ax.vlines([low, high], y - 0.2, y + 0.2, color="black", lw=1.0, zorder=3)
-
-
-class NotebookFigure(Figure):
-    """A :class:`~matplotlib.figure.Figure` that Jupyter shows as inline SVG.
-
-    The report's figures live on an Agg canvas, outside ``pyplot``, so IPython has
-    no formatter for them; ``_repr_svg_`` gives it one (the same deterministic SVG
-    as the report's charts) without touching the kernel's matplotlib state.
-    """
-
-    def _repr_svg_(self) -> str:
-        return _svg(self)
-
-
-def metrics_figure(groups: Sequence[tuple[str, GroupMetrics]]) -> NotebookFigure:
-    """One panel per facet group: the metric bars of :func:`metric_gaps`, fair value at 0.
-
-    ``groups`` are ``(stage title, group)`` pairs; at most
-    :data:`~openclarify.report.content.MAX_CHART_GROUPS` panels are drawn.
-    """
-    groups = list(groups)[:MAX_CHART_GROUPS]
-    heights = [0.9 + 0.26 * max(sum(r.value is not None for r in g.metrics), 1) for _, g in groups]
-    with matplotlib.rc_context(_RC):
-        fig = NotebookFigure(figsize=(WIDTH_IN, max(sum(heights), 1.0)), layout="constrained")
-        FigureCanvasAgg(fig)
-        if not groups:
-            fig.text(0.5, 0.5, "no bias metrics in this result", ha="center", va="center")
-            return fig
-        axes = fig.subplots(len(groups), 1, squeeze=False, height_ratios=heights)[:, 0]
-        for ax, (stage, group) in zip(axes, groups, strict=True):
-            _draw_metric_gaps(ax, [r for r in group.metrics if r.value is not None])
-            ax.set_title(
-                f"{stage}: {_short(group.facet)} = {_short(group.value_or_threshold)}",
-                fontsize=9,
-                loc="left",
+        labels.append(
+            Label(
+                anchor + (0.02 if width >= 0 else -0.02),
+                y,
+                row.shown + (" ▸" if clipped else ""),
+                ha="left" if width >= 0 else "right",
+                size=7.5,
             )
-    return fig
-
-
-def plot_result(document: dict[str, Any]) -> NotebookFigure:
-    """:func:`metrics_figure` of every facet group of an ``analysis.json`` document."""
-    report = build_report(document)
-    return metrics_figure(
-        [(stage.title, group) for stage in report.stages for group in stage.groups]
+        )
+    chart = BarChart(
+        0.7 + 0.26 * max(len(rows), 1),
+        [f"{r.code} (fair {r.fair})" for r in rows],
+        "value − fair value (clipped to ±1)",
+        xlim=(-GAP_AXIS - 0.25, GAP_AXIS + 0.25),
+        bars=[Bars(ys, widths, [COLOURS[r.flag] for r in rows])],
+        labels=labels,
+        lines=_threshold_lines(),
+        whiskers=whiskers,
     )
+    return chart.svg()
 
 
 def shap_bars(label: ShapLabel) -> str:
     """The top features by absolute global SHAP value."""
-    features = [_short(name) for name, _ in label.top]
-    values = [value for _, value in label.top]
-    with _figure(0.7 + 0.28 * max(len(features), 1)) as fig:
-        ax = fig.add_subplot()
-        ys = list(range(len(features)))
-        ax.barh(ys, values, color=[POSITIVE if v >= 0 else COLOURS["far"] for v in values])
-        ax.set_yticks(ys, features)
-        ax.invert_yaxis()
-        ax.axvline(0, color="black", lw=0.8)
-        ax.set_xlabel(f"global SHAP value ({_short(label.label)})")
-        return _svg(fig)
-
-
-def pdp_plot(feature: PdpFeature) -> str:
-    """Model output against the feature's value, over the data distribution."""
-    with _figure(2.6) as fig:
-        ax = fig.add_subplot()
-        categorical = feature.data_type == "categorical"
-        xs: list[float] = list(range(len(feature.values)))
-        if not categorical:
-            try:
-                xs = [float(v) for v in feature.values]
-            except (TypeError, ValueError):
-                categorical = True
-        share = ax.twinx()
-        share.spines["right"].set_visible(True)
-        width = 0.8 if categorical or len(xs) < 2 else (max(xs) - min(xs)) / len(xs) * 0.9
-        share.bar(xs, feature.distribution, width=width, color=NEGATIVE, zorder=0)
-        share.set_ylabel("share of rows")
-        ax.set_zorder(share.get_zorder() + 1)
-        ax.patch.set_visible(False)
-        headers = feature.label_headers or tuple(
-            f"label{i}" for i in range(len(feature.predictions))
-        )
-        for header, predictions in zip(headers, feature.predictions, strict=False):
-            ax.plot(xs, predictions, marker="o", ms=3, label=_short(header))
-        if categorical:
-            ax.set_xticks(xs, [_short(str(v), 16) for v in feature.values], rotation=30)
-        ax.set_xlabel(_short(feature.feature))
-        ax.set_ylabel("model output")
-        if len(feature.predictions) > 1:
-            ax.legend(frameon=False, fontsize=7)
-        return _svg(fig)
+    # a value that is not finite draws no bar (as matplotlib), and does not set the axis
+    values = [value if math.isfinite(value) else 0.0 for _, value in label.top]
+    chart = BarChart(
+        0.7 + 0.28 * max(len(values), 1),
+        [_short(name) for name, _ in label.top],
+        f"global SHAP value ({_short(label.label)})",
+        bars=[
+            Bars(
+                [float(i) for i in range(len(values))],
+                values,
+                [POSITIVE if v >= 0 else COLOURS["far"] for v in values],
+            )
+        ],
+        lines=[VLine(0.0, "#000000", 0.8)],
+    )
+    return chart.svg()
 
 
 def _clipped_delta(row: MetricRow | None) -> float:
     if row is None or row.value is None or math.isnan(row.value):
         return 0.0
-    return max(-GAP_AXIS, min(GAP_AXIS, row.value - row.fair_value))
+    return _clip(row.value - row.fair_value)
 
 
 def compare_gaps(rows: Sequence[CompareRow]) -> str:
     """Each metric's distance from fair in run A (grey) and run B (flag colour)."""
-    with _figure(0.8 + 0.32 * max(len(rows), 1)) as fig:
-        ax = fig.add_subplot()
-        ys = list(range(len(rows)))
-        ax.barh(
-            [y - 0.2 for y in ys],
-            [_clipped_delta(r.a) for r in rows],
-            height=0.38,
-            color="#9e9e9e",
-            label="A",
-        )
-        ax.barh(
-            [y + 0.2 for y in ys],
-            [_clipped_delta(r.b) for r in rows],
-            height=0.38,
-            color=[COLOURS[r.b.flag] if r.b is not None else "#ffffff" for r in rows],
-            label="B",
-        )
-        for x in (flags.NOTABLE_GAP, flags.FAR_GAP):
-            for sign in (-1, 1):
-                ax.axvline(
-                    sign * x, color="#757575", lw=0.6, ls="--" if x == flags.FAR_GAP else ":"
-                )
-        ax.axvline(0, color="black", lw=0.8)
-        ax.set_yticks(ys, [r.code for r in rows])
-        ax.invert_yaxis()
-        ax.set_xlim(-GAP_AXIS - 0.1, GAP_AXIS + 0.1)
-        ax.set_xlabel("value − fair value (clipped to ±1); upper bar A, lower bar B")
-        return _svg(fig)
+    ys = [float(i) for i in range(len(rows))]
+    chart = BarChart(
+        0.8 + 0.32 * max(len(rows), 1),
+        [r.code for r in rows],
+        "value − fair value (clipped to ±1); upper bar A, lower bar B",
+        xlim=(-GAP_AXIS - 0.1, GAP_AXIS + 0.1),
+        bars=[
+            Bars(
+                [y - 0.2 for y in ys],
+                [_clipped_delta(r.a) for r in rows],
+                ["#9e9e9e"] * len(rows),
+                height=0.38,
+            ),
+            Bars(
+                [y + 0.2 for y in ys],
+                [_clipped_delta(r.b) for r in rows],
+                [COLOURS[r.b.flag] if r.b is not None else "#ffffff" for r in rows],
+                height=0.38,
+            ),
+        ],
+        lines=_threshold_lines(),
+    )
+    return chart.svg()
+
+
+def pdp_plot(feature: PdpFeature) -> str:
+    """Model output against the feature's value, over the data distribution.
+
+    Written by :mod:`.pdpchart`; matplotlib draws what that module declines (several
+    model outputs, tick labels with an offset or a power of ten).
+    """
+    categorical = feature.data_type == "categorical"
+    xs: list[float] = [float(i) for i in range(len(feature.values))]
+    if not categorical:
+        try:
+            xs = [float(v) for v in feature.values]
+        except (TypeError, ValueError):
+            categorical = True
+    width = 0.8 if categorical or len(xs) < 2 else (max(xs) - min(xs)) / len(xs) * 0.9
+    svg = pdp_svg(
+        xs,
+        [_short(str(v), 16) for v in feature.values] if categorical else None,
+        [float(d) for d in feature.distribution],
+        feature.predictions,
+        _short(feature.feature),
+        width,
+    )
+    if svg is not None:
+        return svg
+    from .figures import pdp_plot as draw
+
+    return draw(feature)
+
+
+def metrics_figure(groups: Sequence[tuple[str, GroupMetrics]]) -> NotebookFigure:
+    """:func:`.figures.metrics_figure`: one matplotlib panel of metric gaps per facet group."""
+    from .figures import metrics_figure as draw
+
+    return draw(groups)
+
+
+def plot_result(document: dict[str, Any]) -> NotebookFigure:
+    """:func:`.figures.plot_result`: the metric gaps of an ``analysis.json`` document."""
+    from .figures import plot_result as draw
+
+    return draw(document)

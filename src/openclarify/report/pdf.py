@@ -10,14 +10,28 @@ chart's hundreds of elements go through weasyprint's pure-Python HTML parser
 and its CSS cascade, which draw nothing from them; as an image the same SVG
 is parsed by ElementTree and drawn by the same SVG renderer, so the pages
 come out the same (the tests compare them) in about a fifth less time.
+
+Importing weasyprint (cffi parsing pango's declarations, mostly) costs about as
+much CPU as laying out a sample report.  :class:`PdfPrinter` imports it in a
+child process as soon as it is started, so a job that starts the printer when
+it starts has the import done on the second core by the time its reports are
+written.  Started at the reports themselves it gains nothing (measured by
+``benchmarks/report_bench.py``): the rest of a report takes a tenth of the
+import, and the child imports again the standard modules this process has.
+The child runs this file as a script and imports nothing of this package, so
+it works from any ``sys.path``.
 """
 
 from __future__ import annotations
 
 import base64
+import importlib.util
+import json
 import logging
 import re
-from typing import Any
+import subprocess
+import sys
+from typing import IO, Any
 
 #: A chart as matplotlib writes it (its own text is escaped, so it holds no ``</svg>``;
 #: strings from the data are escaped by the templates, so no other ``<svg`` exists).
@@ -82,3 +96,121 @@ def html_to_pdf(html: str) -> bytes:
     document = weasyprint.HTML(string=print_html(html), base_url=None, url_fetcher=_fetcher())
     pdf = document.write_pdf()
     return bytes(pdf) if pdf is not None else b""
+
+
+#: A child that has not answered in this long is stopped (the page of a sample report
+#: takes about a second; a report is bounded by MAX_DETAILED_GROUPS).
+PRINT_TIMEOUT_S = 600.0
+
+# The child's entry: this file run as a script, without the current directory on
+# sys.path (a folder holding e.g. ``html.py`` must not shadow the standard library).
+_CHILD = (
+    "import runpy, sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
+    "runpy.run_path(sys.argv[1], run_name='__main__')"
+)
+
+
+class PdfPrinter:
+    """weasyprint in a child process that imports it as soon as it starts.
+
+    :meth:`start` the printer early; :meth:`print` sends the page and returns
+    the PDF bytes, raising what :func:`html_to_pdf` would raise in this process
+    (``ImportError`` naming the missing module, ``OSError`` without pango,
+    ``RuntimeError`` carrying the child's traceback otherwise).  :meth:`close`
+    stops a printer that was not used; a printer prints once.
+    """
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self._process: subprocess.Popen[bytes] | None = process
+
+    @classmethod
+    def start(cls) -> PdfPrinter | None:
+        """A started printer, or ``None`` to print in this process instead.
+
+        ``None`` when weasyprint is already imported here (a later report of the
+        same process: nothing is left to overlap, and a child would import it
+        again), when it is not installed (printing here then raises the
+        ``ImportError`` that names it) or when no child process can be started.
+        """
+        if "weasyprint" in sys.modules or not sys.executable:
+            return None
+        if importlib.util.find_spec("weasyprint") is None:
+            return None
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-c", _CHILD, __file__],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        except OSError:
+            return None
+        return cls(process)
+
+    def print(self, html: str, timeout: float = PRINT_TIMEOUT_S) -> bytes:
+        """PDF bytes of ``html``, printed by the child (see :func:`html_to_pdf`)."""
+        process, self._process = self._process, None
+        if process is None:
+            raise RuntimeError("this PDF printer was already used or closed")
+        try:
+            out, err = process.communicate(html.encode("utf-8"), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise RuntimeError(f"the PDF was not printed within {timeout:.0f} s") from None
+        if process.returncode == 0:
+            if err:
+                logging.getLogger("openclarify").debug(
+                    "weasyprint: %s", err.decode(errors="replace")
+                )
+            return out
+        raise _child_error(err.decode("utf-8", errors="replace"), process.returncode)
+
+    def close(self) -> None:
+        """Stop the child if it has not printed (idempotent)."""
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+            process.communicate()
+
+
+def _child_error(err: str, code: int) -> Exception:
+    """The child's failure (its last stderr line, JSON) as the exception it raised."""
+    lines = err.strip().splitlines()
+    try:
+        failure = json.loads(lines[-1])
+        kind, name, message = failure["kind"], failure.get("name"), str(failure["message"])
+    except (IndexError, ValueError, KeyError, TypeError):
+        return RuntimeError(f"the PDF printer exited with code {code}: {err[-2000:]}")
+    if kind == "ImportError":
+        return ImportError(message, name=name)
+    if kind == "OSError":
+        return OSError(message)
+    return RuntimeError(f"the PDF printer failed: {message}\n" + "\n".join(lines[:-1]))
+
+
+def _serve(stdin: IO[bytes], stdout: IO[bytes], stderr: IO[str]) -> int:
+    """The child: import weasyprint at once, then print the page read from stdin."""
+    import traceback
+
+    failure: dict[str, Any]
+    try:
+        import weasyprint  # noqa: F401  (the import is the work done ahead of the page)
+
+        html = stdin.read().decode("utf-8")
+        stdout.write(html_to_pdf(html))
+        stdout.flush()
+        return 0
+    except ImportError as exc:
+        failure = {"kind": "ImportError", "name": exc.name, "message": str(exc)}
+    except OSError as exc:
+        failure = {"kind": "OSError", "message": str(exc)}
+    except Exception as exc:
+        traceback.print_exc(file=stderr)
+        failure = {"kind": type(exc).__name__, "message": str(exc)}
+    print(json.dumps(failure), file=stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(_serve(sys.stdin.buffer, sys.stdout.buffer, sys.stderr))
