@@ -21,7 +21,7 @@ from .backend.choice import BACKENDS, check_backend, open_backend
 from .config import AnalysisConfig, load_config
 from .locations import Locations, locate_model, resolve_dataset
 from .methods import JobData, Plan, plan_analysis, translate_data_kind
-from .outputs import ANALYSIS_FILE, output_folder, write_outputs
+from .outputs import ANALYSIS_FILE, early_pdf_printer, output_folder, write_outputs
 from .results import AnalysisResult
 
 if TYPE_CHECKING:
@@ -64,15 +64,23 @@ def analyze(
         extra); see :data:`BACKENDS`.
     """
     check_backend(backend)
-    if not isinstance(config, AnalysisConfig):
-        if isinstance(config, str | Path) and config_dir is None:
-            config_dir = Path(config).parent
-        config = load_config(config if not isinstance(config, str) else Path(config))
+    config, config_dir = _loaded(config, config_dir)
     with tempfile.TemporaryDirectory(prefix="openclarify-") as scratch:
         locations = Locations(config_dir, input_root, Path(scratch))
         return _analyze(
             config, Path(dataset) if dataset is not None else None, locations, n_jobs, backend
         )
+
+
+def _loaded(
+    config: AnalysisConfig | dict[str, Any] | str | Path, config_dir: Path | None
+) -> tuple[AnalysisConfig, Path | None]:
+    """The validated config, and the folder its relative paths start from (a file's own)."""
+    if isinstance(config, AnalysisConfig):
+        return config, config_dir
+    if isinstance(config, str | Path) and config_dir is None:
+        config_dir = Path(config).parent
+    return load_config(config if not isinstance(config, str) else Path(config)), config_dir
 
 
 def _analyze(
@@ -134,7 +142,10 @@ def run(
     last (:func:`openclarify.outputs.output_folder`).
     """
     with output_folder(output_dir, log) as output:
-        result = analyze(
-            config, dataset, config_dir=config_dir, input_root=input_root, backend=backend
-        )
-        return write_outputs(result, output, log, drift=drift)
+        config, config_dir = _loaded(config, config_dir)
+        # started before the analysis: it imports weasyprint on the other core meanwhile
+        with early_pdf_printer(config) as printer:
+            result = analyze(
+                config, dataset, config_dir=config_dir, input_root=input_root, backend=backend
+            )
+            return write_outputs(result, output, log, drift=drift, printer=printer)
