@@ -84,6 +84,7 @@ df.groupby(["product_category", "sentiment"]).size().unstack()""",
     (
         "code",
         """import boto3
+
 from openclarify import clarify  # was: from sagemaker import clarify
 
 # was: sagemaker.Session(); the same arguments, and it also describes in-process runs
