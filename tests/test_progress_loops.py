@@ -224,6 +224,8 @@ def _explain(progress_flag: bool | None) -> str:
 def test_a_terminal_gets_the_bar_a_log_gets_lines_and_the_bytes_are_the_same(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # a kernel imported by an earlier test (tests/examples) would count as Jupyter
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     shown = _explain(None)  # default: a bar, standard error is a terminal
