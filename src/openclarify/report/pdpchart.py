@@ -30,6 +30,7 @@ from .svgchart import (
     _num,
     _path,
     _rect,
+    _svg_open,
     _text,
     nice_ticks,
     text_width,
@@ -133,15 +134,7 @@ def pdp_svg(
     def py(y: float, lim: tuple[float, float]) -> float:
         return y1 - (y - lim[0]) / (lim[1] - lim[0]) * (y1 - y0)
 
-    out = [
-        '<svg xmlns:xlink="http://www.w3.org/1999/xlink" '
-        f'width="{_num(WIDTH)}pt" height="{_num(height)}pt" '
-        f'viewBox="0 0 {_num(WIDTH)} {_num(height)}" '
-        'xmlns="http://www.w3.org/2000/svg" version="1.1">',
-        '<defs>\n<style type="text/css">*{stroke-linejoin: round; stroke-linecap: butt}'
-        "</style>\n</defs>",
-        _rect(0, 0, WIDTH, height, "#ffffff"),
-    ]
+    out = _svg_open(height)
     # the twin axes (share of rows) first: matplotlib draws it below the output's
     for x, share in zip(xs, distribution, strict=True):
         a, b = px(x - width / 2), px(x + width / 2)

@@ -290,16 +290,7 @@ class BarChart:
         def py(y: float) -> float:
             return y0 + (y - ylim[1]) / (ylim[0] - ylim[1]) * (y1 - y0)
 
-        out = [
-            '<svg xmlns:xlink="http://www.w3.org/1999/xlink" '
-            f'width="{_num(WIDTH)}pt" height="{_num(height)}pt" '
-            f'viewBox="0 0 {_num(WIDTH)} {_num(height)}" '
-            'xmlns="http://www.w3.org/2000/svg" version="1.1">',
-            '<defs>\n<style type="text/css">*{stroke-linejoin: round; stroke-linecap: butt}'
-            "</style>\n</defs>",
-            _rect(0, 0, WIDTH, height, "#ffffff"),
-            _rect(x0, y0, x1, y1, "#ffffff"),
-        ]
+        out = [*_svg_open(height), _rect(x0, y0, x1, y1, "#ffffff")]
         for bars in self.bars:
             lefts = bars.lefts or [0.0] * len(bars.widths)
             for y, left, width, colour in zip(
@@ -354,6 +345,19 @@ class BarChart:
             out.append(_text(x + 2.8 * FONT_SIZE, baseline, text, "start"))
             x += self._legend_entry(text) + 2.0 * FONT_SIZE
         return out
+
+
+def _svg_open(height: float) -> list[str]:
+    """A chart's opening lines as matplotlib writes them: the root, its style, the white page."""
+    return [
+        '<svg xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'width="{_num(WIDTH)}pt" height="{_num(height)}pt" '
+        f'viewBox="0 0 {_num(WIDTH)} {_num(height)}" '
+        'xmlns="http://www.w3.org/2000/svg" version="1.1">',
+        '<defs>\n<style type="text/css">*{stroke-linejoin: round; stroke-linecap: butt}'
+        "</style>\n</defs>",
+        _rect(0, 0, WIDTH, height, "#ffffff"),
+    ]
 
 
 def _rect(x0: float, y0: float, x1: float, y1: float, colour: str) -> str:
