@@ -357,29 +357,43 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .mitigate.command import run as run_mitigate
 
             return run_mitigate(args)
-        from . import job
-
         if args.command == "validate":
+            from . import job
             from .config import load_config
 
             job.plan_analysis(load_config(args.config))
             print(f"{args.config}: valid")
             return 0
-        result = job.run(
-            args.config,
-            args.dataset,
-            args.output,
-            config_dir=args.config.parent,
-            backend=args.backend,
-        )
-        _print_summary(result, args.output)
-        return 0
+        return _analyze_command(args)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _analyze_command(args: argparse.Namespace) -> int:
+    """``openclarify analyze``: the job, its PDF printer started before the job is imported."""
+    from .outputs import printer_for_config_file
+
+    printer = printer_for_config_file(args.config)  # see the container's use of it
+    try:
+        from . import job
+
+        result = job.run(
+            args.config,
+            args.dataset,
+            args.output,
+            config_dir=args.config.parent,
+            backend=args.backend,
+            printer=printer,
+        )
+    finally:
+        if printer is not None:
+            printer.close()  # a no-op once the job printed with it
+    _print_summary(result, args.output)
+    return 0
 
 
 def console() -> NoReturn:

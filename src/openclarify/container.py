@@ -29,10 +29,17 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from . import cleanup
 from .errors import OpenClarifyError, UserError
 from .results import journal, write_atomic
+
+if TYPE_CHECKING:
+    from .backend.cluster import Hosts
+    from .monitor.step import MonitorOutcome
+    from .report.pdf import PdfPrinter
+    from .results import AnalysisResult
 
 log = logging.getLogger("openclarify")
 
@@ -105,7 +112,7 @@ def _analyse_recorded(paths: ContainerPaths, outcome: _Outcome) -> None:
     try:
         # The analysis (pandas, the config models: most of a small job's start-up) is
         # imported only once this host is known to run it, after the first log lines.
-        from .backend.cluster import leader_session, read_hosts, run_follower
+        from .backend.cluster import read_hosts, run_follower
 
         hosts = read_hosts(paths.base)
         if hosts is not None and hosts.distributed and not hosts.is_leader:
@@ -128,40 +135,15 @@ def _analyse_recorded(paths: ContainerPaths, outcome: _Outcome) -> None:
         log.info("Analysis config path: %s", paths.config)
         log.info("Dataset path: %s", paths.data)
         dataset = paths.data if paths.data.exists() else None
-        from . import job
-        from .monitor.step import after_analysis, drift_stage, find_baseline
+        from .outputs import printer_for_config_file
 
-        # Before the analysis: a missing or unreadable baseline fails the job before
-        # any result is written (monitoring executions and ClarifyCheckStep, §8 Q13).
-        baseline = find_baseline(os.environ, paths.base)
-        stage, drift = drift_stage(baseline, os.environ, paths.output)
-        distributed = hosts is not None and hosts.distributed
-        with contextlib.ExitStack() as stack:
-            if hosts is not None and distributed:
-                log.info("Leader of %d hosts: the analysis runs on Spark", len(hosts.all))
-                stack.enter_context(leader_session(hosts, log=log))
-            try:
-                result = job.run(
-                    paths.config,
-                    dataset,
-                    paths.output,
-                    config_dir=paths.config.parent,
-                    input_root=paths.base / "processing",
-                    backend="spark" if distributed else "local",
-                    drift=drift,
-                )
-            except UserError:
-                if stage is not None and stage.check is None:
-                    # A baseline of another configuration fails the check after
-                    # analysis.json: leave no results that look like a checked run.
-                    _remove_partial_files(outcome.written)
-                raise
-            # The CloudWatch file when asked; nothing (outputs exactly as before)
-            # without a baseline and with publishing off.
-            monitoring = after_analysis(
-                result.to_dict(), os.environ, base_dir=paths.base, stage=stage
-            )
-            outcome.complete = True
+        # weasyprint's import starts on the other core before the analysis is imported
+        printer = printer_for_config_file(paths.config)
+        try:
+            result, monitoring = _run_job(paths, hosts, dataset, outcome, printer)
+        finally:
+            if printer is not None:
+                printer.close()  # a no-op once the job printed with it
         outcome.message = (monitoring.message or SUCCESS_MESSAGE) + "".join(
             f"; note: {note}" for note in result.notes
         )
@@ -178,6 +160,51 @@ def _analyse_recorded(paths: ContainerPaths, outcome: _Outcome) -> None:
         outcome.message = f"InternalError: unexpected {type(exc).__name__}; see the job log"
         log.exception("Unexpected failure")
         outcome.code = 1
+
+
+def _run_job(
+    paths: ContainerPaths,
+    hosts: Hosts | None,
+    dataset: Path | None,
+    outcome: _Outcome,
+    printer: PdfPrinter | None,
+) -> tuple[AnalysisResult, MonitorOutcome]:
+    """The analysis job of this host (the leader's, or the only one) and its checks."""
+    from . import job
+    from .backend.cluster import leader_session
+    from .monitor.step import after_analysis, drift_stage, find_baseline
+
+    # Before the analysis: a missing or unreadable baseline fails the job before
+    # any result is written (monitoring executions and ClarifyCheckStep, §8 Q13).
+    baseline = find_baseline(os.environ, paths.base)
+    stage, drift = drift_stage(baseline, os.environ, paths.output)
+    distributed = hosts is not None and hosts.distributed
+    with contextlib.ExitStack() as stack:
+        if hosts is not None and distributed:
+            log.info("Leader of %d hosts: the analysis runs on Spark", len(hosts.all))
+            stack.enter_context(leader_session(hosts, log=log))
+        try:
+            result = job.run(
+                paths.config,
+                dataset,
+                paths.output,
+                config_dir=paths.config.parent,
+                input_root=paths.base / "processing",
+                backend="spark" if distributed else "local",
+                drift=drift,
+                printer=printer,
+            )
+        except UserError:
+            if stage is not None and stage.check is None:
+                # A baseline of another configuration fails the check after
+                # analysis.json: leave no results that look like a checked run.
+                _remove_partial_files(outcome.written)
+            raise
+        # The CloudWatch file when asked; nothing (outputs exactly as before)
+        # without a baseline and with publishing off.
+        monitoring = after_analysis(result.to_dict(), os.environ, base_dir=paths.base, stage=stage)
+        outcome.complete = True
+    return result, monitoring
 
 
 def _remove_partial_files(written: list[Path]) -> None:

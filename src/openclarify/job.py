@@ -11,6 +11,7 @@ methods, what they need and how unbuilt ones are refused are the table in
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from .results import AnalysisResult
 
 if TYPE_CHECKING:
     from .report.drift import DriftSection
+    from .report.pdf import PdfPrinter
 
 __all__ = ["ANALYSIS_FILE", "BACKENDS", "analyze", "plan_analysis", "run"]
 
@@ -131,21 +133,29 @@ def run(
     input_root: Path | None = None,
     backend: str = "local",
     drift: Callable[[dict[str, Any]], DriftSection | None] | None = None,
+    printer: PdfPrinter | None = None,
 ) -> AnalysisResult:
     """:func:`analyze`, then write every output file atomically to ``output_dir``.
 
     ``drift``: a Model Monitor check between ``analysis.json`` and the reports
     (:func:`openclarify.outputs.write_outputs`).
 
+    ``printer``: a PDF printer started before this call
+    (:func:`openclarify.outputs.printer_for_config_file`); the job uses it for
+    its PDF, or closes it when it writes no report, and closes it in any case.
+
     ``output_dir`` may be ``s3://bucket/prefix``: the files are written to a
     temporary folder first and uploaded once all are complete, ``analysis.json``
     last (:func:`openclarify.outputs.output_folder`).
     """
-    with output_folder(output_dir, log) as output:
+    with contextlib.ExitStack() as stack:
+        if printer is not None:
+            stack.callback(printer.close)  # whatever fails before the printer is handed on
+        output = stack.enter_context(output_folder(output_dir, log))
         config, config_dir = _loaded(config, config_dir)
         # started before the analysis: it imports weasyprint on the other core meanwhile
-        with early_pdf_printer(config) as printer:
+        with early_pdf_printer(config, started=printer) as used:
             result = analyze(
                 config, dataset, config_dir=config_dir, input_root=input_root, backend=backend
             )
-            return write_outputs(result, output, log, drift=drift, printer=printer)
+            return write_outputs(result, output, log, drift=drift, printer=used)

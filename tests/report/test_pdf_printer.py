@@ -3,14 +3,18 @@ job runs) equals the PDF printed in process, and its failures give the same note
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from openclarify.report import html, write_reports
+from openclarify.report import pdf as pdf_module
 from openclarify.report.content import build_report
-from openclarify.report.pdf import PdfPrinter, _child_error, html_to_pdf
+from openclarify.report.pdf import PdfPrinter, _child_error, _readable, html_to_pdf, warm_up_page
 
 from .conftest import LOG, synthetic_document
 
@@ -110,3 +114,46 @@ def test_a_child_without_a_failure_line_is_a_runtime_error() -> None:
     assert isinstance(error, RuntimeError) and "exited with code -11" in str(error)
     error = _child_error('Traceback ...\n{"kind": "KeyError", "message": "x"}\n', 1)
     assert isinstance(error, RuntimeError) and "Traceback" in str(error)
+
+
+def test_the_warm_up_page_prints_with_the_reports_stylesheet() -> None:
+    # A warm-up that failed would be swallowed (the real page reports failures) and
+    # silently gain nothing: it must print, and carry what a report page carries.
+    page = warm_up_page()
+    assert html.stylesheet() in page
+    for element in ("<table", "<svg", "<code>", "<strong>", "<figcaption>"):
+        assert element in page
+    assert html_to_pdf(page).startswith(b"%PDF-")
+
+
+_PRINT = (
+    "import sys; sys.path.insert(0, sys.argv[1]); from openclarify.report import pdf; "
+    "{warm}sys.stdout.buffer.write(pdf.html_to_pdf(sys.stdin.read()))"
+)
+
+
+def test_a_warmed_up_process_prints_the_bytes_of_a_cold_one() -> None:
+    page = _page()
+    src = str(Path(pdf_module.__file__).resolve().parents[2])
+    printed = [
+        subprocess.run(
+            [sys.executable, "-c", _PRINT.format(warm=warm), src],
+            input=page.encode("utf-8"),
+            capture_output=True,
+            check=True,
+        ).stdout
+        for warm in ("", "pdf._warm_up(); ")
+    ]
+    assert printed[0].startswith(b"%PDF-")
+    assert printed[0] == printed[1]
+
+
+def test_the_child_warms_up_only_before_the_page_arrives() -> None:
+    read, write = os.pipe()
+    with os.fdopen(read, "rb") as stream, os.fdopen(write, "wb") as sink:
+        assert not _readable(stream)  # nothing sent yet: time to warm up
+        sink.write(b"<html>")
+        sink.flush()
+        assert _readable(stream)  # the page is arriving: print it at once
+    with tempfile.TemporaryFile() as file:
+        assert _readable(file)  # a file is always ready (select says so)

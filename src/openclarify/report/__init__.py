@@ -33,11 +33,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..results import write_atomic
-from .stats import ReportStats, compute_report_stats
 
 if TYPE_CHECKING:
     from .drift import DriftSection
     from .pdf import PdfPrinter
+    from .stats import ReportStats, compute_report_stats
 
 __all__ = [
     "DEFAULT_NAME",
@@ -47,6 +47,19 @@ __all__ = [
     "write_comparison",
     "write_reports",
 ]
+
+# Imported on first use: .stats brings NumPy, and a job imports .pdf (this package
+# first) to start its PDF printer before it has imported anything of the analysis.
+_LAZY = {"ReportStats": "stats", "compute_report_stats": "stats"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 DEFAULT_NAME = "report"
 EXTRA_HINT = "install the report extra: pip install 'openclarify[report]'"

@@ -28,6 +28,7 @@ import base64
 import importlib.util
 import json
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -189,6 +190,64 @@ def _child_error(err: str, code: int) -> Exception:
     return RuntimeError(f"the PDF printer failed: {message}\n" + "\n".join(lines[:-1]))
 
 
+#: A page with what every report has (the stylesheet, headings, a table, styled text
+#: in both fonts and a chart with text): printing it makes weasyprint do its one-off
+#: work (cffi parsing the C types it allocates, fontconfig and pango loading the
+#: faces, fontTools' subsetter) before the report arrives.
+_WARM_UP_CHART = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="60" height="20" viewBox="0 0 60 20">'
+    '<rect x="0" y="0" width="60" height="20" style="fill: #ffffff"/>'
+    '<path d="M 1 19 L 59 1" style="stroke: #1565c0; stroke-width: 1"/>'
+    '<text x="2" y="12" style="font-size: 8px; font-family: \'DejaVu Sans\'">0.1</text>'
+    "</svg>"
+)
+_WARM_UP_BODY = (
+    '<main class="oc-report"><h1>T</h1><h2>S</h2><h3>s</h3><p class="summary">'
+    "<strong>b</strong> <em>i</em> <code>c</code> "
+    '<span class="flag flag-far">far</span></p><table class="metrics"><thead><tr>'
+    '<th>m</th><th>v</th></tr></thead><tbody><tr class="row-far"><td>CI</td>'
+    '<td class="num">0.1</td></tr></tbody></table><figure>'
+    + _WARM_UP_CHART
+    + "<figcaption>f</figcaption></figure>"
+    '<pre class="config">{}</pre></main>'
+)
+
+
+def _readable(stream: IO[bytes]) -> bool:
+    """Whether the page has started to arrive (then there is no time to warm up)."""
+    import select
+
+    try:
+        ready, _, _ = select.select([stream], [], [], 0)
+    except (OSError, ValueError):  # not a pipe or socket select can watch
+        return True
+    return bool(ready)
+
+
+def warm_up_page() -> str:
+    """The page the child prints while it waits: :data:`_WARM_UP_BODY`, the report's stylesheet."""
+    from pathlib import Path
+
+    css = (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
+    return f"<html><head><style>{css}</style></head><body>{_WARM_UP_BODY}</body></html>"
+
+
+def _warm_up() -> None:
+    """Print :func:`warm_up_page` and drop the PDF.
+
+    Run by the child while it waits for the page (a job's analysis is still
+    going): the first page a process prints costs about 0.1-0.2 s more than the
+    next (``benchmarks/report_bench.py``), and that share is paid here, on the
+    other core.  weasyprint keeps no state from one document to the next that
+    changes a PDF (tests/report/test_pdf_printer.py compares the bytes), and a
+    failure here is left for the real page to meet.
+    """
+    try:
+        html_to_pdf(warm_up_page())
+    except Exception:  # the real page reports what is wrong
+        return
+
+
 def _serve(stdin: IO[bytes], stdout: IO[bytes], stderr: IO[str]) -> int:
     """The child: import weasyprint at once, then print the page read from stdin."""
     import traceback
@@ -197,6 +256,8 @@ def _serve(stdin: IO[bytes], stdout: IO[bytes], stderr: IO[str]) -> int:
     try:
         import weasyprint  # noqa: F401  (the import is the work done ahead of the page)
 
+        if not _readable(stdin):
+            _warm_up()
         html = stdin.read().decode("utf-8")
         stdout.write(html_to_pdf(html))
         stdout.flush()
@@ -213,4 +274,10 @@ def _serve(stdin: IO[bytes], stdout: IO[bytes], stderr: IO[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_serve(sys.stdin.buffer, sys.stdout.buffer, sys.stderr))
+    code = _serve(sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The parent waits for this process to end; tearing down an interpreter that
+    # holds weasyprint (cffi's types, pango's objects) takes about 0.2 s and frees
+    # nothing the exit would not.
+    os._exit(code)
