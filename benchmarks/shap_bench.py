@@ -31,6 +31,12 @@ prints the requests made and rows per request (target ≥ 1,000).
 Targets (issue 21): logistic regression ≥ 15× faster than shap.KernelExplainer and
 within 2× of the model-only time; gradient boosting within 1.2× of it.  Machines
 are noisy: quote medians and the load average.
+
+``--blas-threads N`` caps OpenBLAS (through threadpoolctl) for the whole run —
+ours, shap and the model alike.  On this project's 2-core VM the logistic
+regression figures with the default two threads are bimodal from one process to
+the next (ours about 0.10 s or about 0.20 s, the model alone unchanged), which a
+cap of one thread removes; run both and quote both.
 """
 
 from __future__ import annotations
@@ -219,7 +225,12 @@ def main() -> None:
     parser.add_argument("--skip-shap", action="store_true")
     parser.add_argument("--shap-repeats", type=int, default=None, help="default: --repeats")
     parser.add_argument("--endpoint-records", type=int, default=20)
+    parser.add_argument("--blas-threads", type=int, default=None, help="cap BLAS threads")
     args = parser.parse_args()
+    if args.blas_threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=args.blas_threads, user_api="blas")
 
     from sklearn.cluster import KMeans
 
@@ -230,7 +241,8 @@ def main() -> None:
     print(
         f"{N_RECORDS} records x {N_FEATURES} features, nsamples={N_SAMPLES}, "
         f"{N_BASELINE}-row k-means baseline; medians of {args.repeats} runs "
-        f"(shap: {shap_repeats}); load average {_load()}"
+        f"(shap: {shap_repeats}); BLAS threads: {args.blas_threads or 'default'}; "
+        f"load average {_load()}"
     )
     header = (
         f"{'model':<20} {'ours s':>7} {'job s':>7} {'shap s':>7} {'model s':>7} "
