@@ -18,8 +18,10 @@ it starts has the import done on the second core by the time its reports are
 written.  Started at the reports themselves it gains nothing (measured by
 ``benchmarks/report_bench.py``): the rest of a report takes a tenth of the
 import, and the child imports again the standard modules this process has.
-The child runs this file as a script and imports nothing of this package, so
-it works from any ``sys.path``.
+While no page has arrived, the child prints a small page of its own
+(:func:`warm_up_page`) to pay weasyprint's first-document costs ahead of the
+report.  The child runs this file as a script and imports nothing of this
+package, so it works from any ``sys.path``.
 """
 
 from __future__ import annotations
@@ -193,7 +195,7 @@ def _child_error(err: str, code: int) -> Exception:
 #: A page with what every report has (the stylesheet, headings, a table, styled text
 #: in both fonts and a chart with text): printing it makes weasyprint do its one-off
 #: work (cffi parsing the C types it allocates, fontconfig and pango loading the
-#: faces, fontTools' subsetter) before the report arrives.
+#: faces, the font subsetter) before the report arrives.
 _WARM_UP_CHART = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="60" height="20" viewBox="0 0 60 20">'
     '<rect x="0" y="0" width="60" height="20" style="fill: #ffffff"/>'
@@ -278,6 +280,6 @@ if __name__ == "__main__":
     sys.stdout.flush()
     sys.stderr.flush()
     # The parent waits for this process to end; tearing down an interpreter that
-    # holds weasyprint (cffi's types, pango's objects) takes about 0.2 s and frees
+    # holds weasyprint (cffi's types, pango's objects) takes about 0.1 s and frees
     # nothing the exit would not.
     os._exit(code)
