@@ -18,7 +18,9 @@ after as pandas tables (:meth:`Mitigation.summary` side by side).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from .common import Mitigation
@@ -38,9 +40,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from importlib import import_module
-
-        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module 'openclarify.mitigate' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)

@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..lazy import lazy_attributes
 from ..results import write_atomic
 
 if TYPE_CHECKING:
@@ -53,12 +54,7 @@ __all__ = [
 _LAZY = {"ReportStats": "stats", "compute_report_stats": "stats"}
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from importlib import import_module
-
-        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 DEFAULT_NAME = "report"
